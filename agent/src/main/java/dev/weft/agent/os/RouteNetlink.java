@@ -8,6 +8,7 @@ import java.net.UnknownHostException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * What the agent asks of rtnetlink: links, addresses and routes, in the network namespace of
@@ -46,7 +47,7 @@ public final class RouteNetlink implements Closeable {
         return singleLink(request, () -> "link show index " + index);
     }
 
-    private Optional<Link> singleLink(RtnlMessage request, java.util.function.Supplier<String> operation)
+    private Optional<Link> singleLink(RtnlMessage request, Supplier<String> operation)
         throws NativeException {
         try {
             return netlink.request(request, operation).stream()
@@ -87,9 +88,6 @@ public final class RouteNetlink implements Closeable {
     public synchronized void addAddress(int linkIndex, InetAddress address, int prefixLength) throws NativeException {
         RtnlMessage request = addressMessage(Rtnl.RTM_NEWADDR, ACKED | Rtnl.NLM_F_CREATE | Rtnl.NLM_F_EXCL,
             linkIndex, address, prefixLength);
-        if (address instanceof Inet4Address v4 && prefixLength < 31) {
-            request.attrAddress(Rtnl.IFA_BROADCAST, broadcast(v4, prefixLength));
-        }
         netlink.request(request, () -> "address add " + IpAddresses.format(address) + "/" + prefixLength
             + " dev " + linkName(linkIndex));
     }
@@ -108,13 +106,17 @@ public final class RouteNetlink implements Closeable {
             .filter(a -> a.linkIndex() == linkIndex).toList();
     }
 
-    private static RtnlMessage addressMessage(int type, int flags, int linkIndex, InetAddress address, int prefixLength) {
+    static RtnlMessage addressMessage(int type, int flags, int linkIndex, InetAddress address, int prefixLength) {
         int family = address instanceof Inet4Address ? LibC.AF_INET : LibC.AF_INET6;
         checkPrefix(address, prefixLength);
-        return RtnlMessage.request(type, flags)
+        RtnlMessage message = RtnlMessage.request(type, flags)
             .ifaddrmsg(family, prefixLength, 0, Rtnl.RT_SCOPE_UNIVERSE, linkIndex)
             .attrAddress(Rtnl.IFA_LOCAL, address)
             .attrAddress(Rtnl.IFA_ADDRESS, address);
+        if (type == Rtnl.RTM_NEWADDR && address instanceof Inet4Address v4 && prefixLength < 31) {
+            message.attrAddress(Rtnl.IFA_BROADCAST, broadcast(v4, prefixLength));
+        }
+        return message;
     }
 
     private static void checkPrefix(InetAddress address, int prefixLength) {
