@@ -18,7 +18,9 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -31,8 +33,6 @@ final class UdpTunnel implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(UdpTunnel.class);
     /** 4 MiB asked gives 8 MiB in the kernel: a saturated link does not overflow it (Flannel's 208 KiB loses ~8 %). */
     static final int SOCKET_BUFFER_BYTES = 4 << 20;
-    /** Flush the socket after this many queued datagrams even while TUN still has packets. */
-    private static final int FLUSH_EVERY = 32;
 
     private final TunDevice tun;
     private final DataPathStats stats;
@@ -45,6 +45,15 @@ final class UdpTunnel implements AutoCloseable {
     private Channel channel;
     private Thread tunReader;
     private volatile boolean running;
+    /**
+     * Writes from the TUN thread queue up on the event loop; one flush is kept pending behind them,
+     * so a burst leaves in one sendmmsg batch and a lone packet leaves at once.
+     */
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final Runnable flushTask = () -> {
+        flushScheduled.set(false);
+        channel.flush();
+    };
 
     /** This host's subnet as ints for the per-packet check, and the TUN address ICMP replies come from. */
     record LocalSubnet(int network, int mask, int tunAddress) {
@@ -71,7 +80,7 @@ final class UdpTunnel implements AutoCloseable {
 
     /** Binds the UDP socket and starts both directions. */
     void start(InetSocketAddress bindAddress) throws InterruptedException {
-        group = new EpollEventLoopGroup(1, r -> new Thread(r, "weft-udp-rx"));
+        group = new EpollEventLoopGroup(1, (ThreadFactory) r -> new Thread(r, "weft-udp-rx"));
         // recvmmsg: Netty splits one large receive buffer into datagrams of at most this size.
         int maxDatagram = Math.max(maxPacket, 1500);
         channel = new Bootstrap()
@@ -94,7 +103,6 @@ final class UdpTunnel implements AutoCloseable {
 
     /** TUN → UDP: read a packet, find its peer by masking, decrement TTL, send. */
     private void egressLoop() {
-        int queued = 0;
         while (running) {
             ByteBuf buf = allocator.directBuffer(maxPacket, maxPacket);
             int length;
@@ -119,12 +127,10 @@ final class UdpTunnel implements AutoCloseable {
             }
             channel.write(new DatagramPacket(buf, peer.endpoint()), channel.voidPromise());
             stats.sent(length);
-            if (++queued >= FLUSH_EVERY || !tun.hasPendingPacket()) {
-                channel.flush();
-                queued = 0;
+            if (flushScheduled.compareAndSet(false, true)) {
+                channel.eventLoop().execute(flushTask);
             }
         }
-        channel.flush();
     }
 
     /** Checks an outgoing packet and picks its peer; null when it is dropped (counted). */
