@@ -119,10 +119,11 @@ new_prefix() {
 proc_start() { # prints the start time of a live, non-zombie process; fails otherwise
   local stat
   stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  set -- $stat
-  [[ $1 != Z && $1 != X ]] || return 1
-  echo "${20}"
+  stat=${stat##*) } # fields after "pid (comm) ": state is the 1st, starttime the 20th
+  local -a fields
+  read -ra fields <<<"$stat"
+  [[ ${fields[0]} != Z && ${fields[0]} != X ]] || return 1
+  echo "${fields[19]}"
 }
 
 record_pid() { # state-dir label pid
@@ -359,7 +360,8 @@ parse_host_args() { # sets P, HOST, REST from --prefix/--host and leaves the res
   check_prefix "$P"
   [[ -n $HOST ]] || die "--host is required"
   check_index --host "$HOST"
-  ns_exists "$P-h$HOST" || die "host namespace $P-h$HOST does not exist"
+  [[ ${ALLOW_MISSING_HOST:-0} == 1 ]] || ns_exists "$P-h$HOST" ||
+    die "host namespace $P-h$HOST does not exist"
 }
 
 cmd_agent_start() {
@@ -389,7 +391,7 @@ cmd_agent_start() {
 }
 
 cmd_agent_stop() {
-  parse_host_args "$@"
+  ALLOW_MISSING_HOST=1 parse_host_args "$@"
   local sig=TERM
   [[ ${REST[0]:-} == --kill ]] && sig=KILL
   stop_recorded "$(state_dir "$P")/pids/agent-h$HOST" "$STOP_TIMEOUT" "$sig"
@@ -513,7 +515,7 @@ cmd_pod_add() {
     run_cni DEL "$h" "$POD_NS" "$conf" >/dev/null 2>&1 || true
     ip netns del "$POD_NS" 2>/dev/null || true
     rm -f "$conf"
-    die "CNI ADD for $POD_NS failed with config $(cat "$sd/h$HOST/subnet.env" | tr '\n' ' '): $out"
+    die "CNI ADD for $POD_NS failed with subnet.env $(tr '\n' ' ' <"$sd/h$HOST/subnet.env"): $out"
   fi
   echo "$out" >"$sd/pods/h${HOST}p$POD.result.json"
   local ip

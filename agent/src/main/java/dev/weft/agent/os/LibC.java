@@ -13,6 +13,7 @@ import jnr.ffi.Runtime;
  * ByteBuffers they keep referenced for as long as the kernel may touch them (see
  * {@link #address(ByteBuffer)}). Return values follow libc: -1 and errno on failure;
  * read the errno with {@link #errno()} right after the call, on the same thread.
+ * Every function here takes at most five arguments, see the note at {@link #send}.
  */
 public interface LibC {
 
@@ -61,9 +62,12 @@ public interface LibC {
 
     int bind(int fd, long addr, int addrlen);
 
-    long sendto(int fd, long buf, long len, int flags, long destAddr, int addrlen);
+    // No six-argument functions (sendto, recvfrom): jnr-ffi 2.2.17 passes a garbage sixth
+    // argument here (strace showed addrlen 278156762; jnr/jnr-ffi issue #181). Use send/recv
+    // or sendmsg/recvmsg, whose addresses travel inside the msghdr.
+    long send(int fd, long buf, long len, int flags);
 
-    long recvfrom(int fd, long buf, long len, int flags, long srcAddr, long addrlenPtr);
+    long recv(int fd, long buf, long len, int flags);
 
     long sendmsg(int fd, long msghdr, int flags);
 

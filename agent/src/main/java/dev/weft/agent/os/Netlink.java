@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 /**
  * A NETLINK_ROUTE socket in the network namespace of the thread that opened it. Sends one
  * request at a time and reads until its ACK or DONE. All native memory it hands the kernel
- * (send and receive buffers, the kernel's sockaddr_nl) is allocated once and held here.
+ * (send and receive buffers, the sockaddr_nl for bind) is allocated once and held here.
  */
 public final class Netlink implements Closeable {
     private static final LibC C = LibC.INSTANCE;
@@ -21,7 +21,7 @@ public final class Netlink implements Closeable {
     private final int fd;
     private final ByteBuffer receive;
     private final long receiveAddress;
-    private final ByteBuffer kernelAddress;
+    private final ByteBuffer bindAddress;
     private final ByteBuffer optionValue;
     private ByteBuffer send;
     private int nextSeq = 1;
@@ -31,8 +31,8 @@ public final class Netlink implements Closeable {
         this.fd = fd;
         this.receive = ByteBuffer.allocateDirect(RECEIVE_SIZE).order(ByteOrder.nativeOrder());
         this.receiveAddress = LibC.address(receive);
-        // struct sockaddr_nl {u16 family; u16 pad; u32 pid; u32 groups}: pid 0 is the kernel.
-        this.kernelAddress = ByteBuffer.allocateDirect(SOCKADDR_NL_SIZE).order(ByteOrder.nativeOrder())
+        // struct sockaddr_nl {u16 family; u16 pad; u32 pid; u32 groups}: pid 0 lets the kernel pick our port id.
+        this.bindAddress = ByteBuffer.allocateDirect(SOCKADDR_NL_SIZE).order(ByteOrder.nativeOrder())
             .putShort(0, (short) LibC.AF_NETLINK);
         this.optionValue = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
         this.send = ByteBuffer.allocateDirect(4096);
@@ -46,7 +46,7 @@ public final class Netlink implements Closeable {
         }
         Netlink netlink = new Netlink(fd);
         try {
-            if (C.bind(fd, LibC.address(netlink.kernelAddress), SOCKADDR_NL_SIZE) < 0) {
+            if (C.bind(fd, LibC.address(netlink.bindAddress), SOCKADDR_NL_SIZE) < 0) {
                 throw NativeException.last("bind netlink socket");
             }
             // Ask for the kernel's error text and for short ACKs; both are optional, so failures are ignored.
@@ -80,13 +80,14 @@ public final class Netlink implements Closeable {
         }
         send.clear();
         send.put(bytes);
-        long sent = C.sendto(fd, LibC.address(send), bytes.length, 0, LibC.address(kernelAddress), SOCKADDR_NL_SIZE);
+        // An unconnected netlink socket sends to the kernel (port 0) when no address is given.
+        long sent = C.send(fd, LibC.address(send), bytes.length, 0);
         if (sent < 0) {
             throw NativeException.last("netlink send for " + operation.get());
         }
         ReplyCollector reply = new ReplyCollector(seq, operation);
         while (true) {
-            long n = C.recvfrom(fd, receiveAddress, RECEIVE_SIZE, MSG_TRUNC, 0L, 0L);
+            long n = C.recv(fd, receiveAddress, RECEIVE_SIZE, MSG_TRUNC);
             if (n < 0) {
                 int errno = LibC.errno();
                 if (errno == Errno.EINTR) {
