@@ -56,8 +56,7 @@ public class AgentMain implements QuarkusApplication {
             runtime.stop();
             return 1;
         }
-        Quarkus.waitForExit();
-        runtime.stop();
+        Quarkus.waitForExit(); // the runtime stops on Quarkus' ShutdownEvent
         return 0;
     }
 }

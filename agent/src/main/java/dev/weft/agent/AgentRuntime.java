@@ -16,7 +16,9 @@ import dev.weft.core.lease.ConfigNotFoundException;
 import dev.weft.core.lease.Lease;
 import dev.weft.core.lease.LeaseStore;
 import dev.weft.core.net.SubnetKey;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -121,7 +123,7 @@ public class AgentRuntime {
     /** Waits for the config (one log line while absent, as flanneld retries every second). */
     private NetworkConfig awaitNetworkConfig(AgentFlags flags) throws InterruptedException {
         String lastProblem = null;
-        while (true) {
+        while (!stopping) {
             try {
                 return store.getNetworkConfig();
             } catch (ConfigNotFoundException e) {
@@ -137,10 +139,21 @@ public class AgentRuntime {
             }
             Thread.sleep(1000);
         }
+        throw new InterruptedException("stopped while waiting for the network config");
     }
 
-    /** SIGTERM: stop forwarding, close the TUN, keep the lease. */
-    public void stop() {
+    /**
+     * SIGTERM: stop forwarding, close the TUN, keep the lease. Runs in Quarkus' shutdown (the JVM
+     * exits right after it), and again harmlessly if startup failed first.
+     */
+    void onShutdown(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    public synchronized void stop() {
+        if (stopping) {
+            return;
+        }
         stopping = true;
         ready = false;
         if (keeper != null) {
