@@ -4,6 +4,7 @@
 #
 #   BENCH_MODES=hostroutes,vxlan,weft-udp   which rows, in this order (the default)
 #   BENCH_SECONDS=10                        iperf3 duration per measurement
+#   BENCH_WARMUP=5                          unmeasured iperf3 seconds before each mode (JIT warm-up)
 #   BENCH_PINGS=20                          pings (0.05 s apart) for the RTT
 #
 # Per mode: iperf3 TCP h1p1 → h2p1 with 1 and 4 streams, ping RTT, and the receiving host's
@@ -22,6 +23,7 @@ SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$SCRIPTS/.." && pwd)
 LAB=$SCRIPTS/lab.sh
 SECS=${BENCH_SECONDS:-10}
+WARMUP=${BENCH_WARMUP:-5}
 PINGS=${BENCH_PINGS:-20}
 MODES=${BENCH_MODES:-hostroutes,vxlan,weft-udp}
 NETWORK=10.1.0.0/16
@@ -194,12 +196,18 @@ measure() { # mode -> "r1 r4 rtt udp_errors_delta" on stdout
   local m=$1 before r1 r4 rtt t
   "$LAB" exec --prefix "$P" --ns h1p1 -- ping -c 3 -i 0.2 -W 2 -q "${POD_IP[2]}" >/dev/null ||
     { say "$m: pod h1p1 cannot reach pod h2p1 (${POD_IP[2]})"; return 1; }
-  before=$(udp_rcvbuf_errors "$P-h2")
   "$LAB" bg --prefix "$P" --ns h2p1 --name "iperf3-$m" -- iperf3 -s -p "$IPERF_PORT" >/dev/null
   for ((t = 0; t < 50; t++)); do
     ip netns exec "$P-h2p1" ss -ltnH "sport = :$IPERF_PORT" | grep . >/dev/null && break
     sleep 0.1
   done
+  if ((WARMUP > 0)); then
+    # Unmeasured: lets a JIT-compiled data path (Weft's agents) reach steady state, same for every mode.
+    say "$m: warm-up, ${WARMUP}s"
+    "$LAB" exec --prefix "$P" --ns h1p1 -- timeout $((WARMUP + 30)) \
+      iperf3 -c "${POD_IP[2]}" -p "$IPERF_PORT" -t "$WARMUP" -P 4 >/dev/null 2>&1 || true
+  fi
+  before=$(udp_rcvbuf_errors "$P-h2")
   say "$m: iperf3 1 stream, ${SECS}s"
   r1=$(iperf_gbps "${POD_IP[2]}" 1)
   say "$m: iperf3 4 streams, ${SECS}s"

@@ -119,6 +119,38 @@ final class PlainTunDevice implements TunDevice {
     }
 
     @Override
+    public int readBatch(ByteBuffer[] dsts, int[] lengths) throws IOException {
+        int first = read(dsts[0]);
+        if (first < 0) {
+            return -1;
+        }
+        lengths[0] = first;
+        int count = 1;
+        lifecycle.readLock().lock();
+        readTurn.lock();
+        try {
+            // The device is non-blocking: take what is queued now, stop at the first EAGAIN.
+            while (count < dsts.length && !closed) {
+                ByteBuffer dst = dsts[count];
+                long n = C.read(fd, LibC.address(dst) + dst.position(), dst.remaining());
+                if (n < 0) {
+                    int errno = LibC.errno();
+                    if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
+                        break;
+                    }
+                    throw new NativeException("read TUN " + name, errno);
+                }
+                dst.position(dst.position() + (int) n);
+                lengths[count++] = (int) n;
+            }
+        } finally {
+            readTurn.unlock();
+            lifecycle.readLock().unlock();
+        }
+        return count;
+    }
+
+    @Override
     public void write(ByteBuffer src) throws IOException {
         int length = src.remaining();
         long address = LibC.address(src) + src.position();

@@ -79,6 +79,14 @@ public final class RouteNetlink implements Closeable {
         netlink.request(request, () -> "link set dev " + linkName(index) + " mtu " + mtu);
     }
 
+    /** The transmit queue length: how many packets the kernel holds for a device before dropping. */
+    public synchronized void setTxQueueLength(int index, int packets) throws NativeException {
+        RtnlMessage request = RtnlMessage.request(Rtnl.RTM_NEWLINK, ACKED)
+            .ifinfomsg(0, 0, index, 0, 0)
+            .attrU32(Rtnl.IFLA_TXQLEN, packets);
+        netlink.request(request, () -> "link set dev " + linkName(index) + " txqueuelen " + packets);
+    }
+
     // ---- addresses
 
     /**

@@ -28,6 +28,7 @@ public final class UdpBackend implements Backend {
     public static final int DEFAULT_PORT = 8285;
     /** Outer IPv4 (20) + UDP (8) headers. */
     public static final int ENCAPSULATION_OVERHEAD = 28;
+    static final int TX_QUEUE_LENGTH = 2000;
 
     private final NetworkConfig config;
     private final ExternalInterface external;
@@ -83,6 +84,8 @@ public final class UdpBackend implements Backend {
             tun = TunDevice.open("flannel%d");
             tunIndex = netlink.linkByName(tun.name()).orElseThrow(() -> new IllegalStateException("TUN device " + tun.name() + " vanished")).index();
             netlink.setMtu(tunIndex, mtu);
+            // TUN's default queue of 500 overflows while the reader catches up with a burst.
+            netlink.setTxQueueLength(tunIndex, TX_QUEUE_LENGTH);
             netlink.addAddress(tunIndex, tunIp, address.prefixLength());
             netlink.setLinkUp(tunIndex);
             tunAddress = Cidr.of(tunIp, address.prefixLength());

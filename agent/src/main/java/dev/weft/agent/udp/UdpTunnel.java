@@ -20,7 +20,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -33,6 +32,8 @@ final class UdpTunnel implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(UdpTunnel.class);
     /** 4 MiB asked gives 8 MiB in the kernel: a saturated link does not overflow it (Flannel's 208 KiB loses ~8 %). */
     static final int SOCKET_BUFFER_BYTES = 4 << 20;
+    /** Packets taken from TUN per read call at most (what is queued, never waiting for more). */
+    private static final int BURST = 64;
 
     private final TunDevice tun;
     private final DataPathStats stats;
@@ -45,15 +46,6 @@ final class UdpTunnel implements AutoCloseable {
     private Channel channel;
     private Thread tunReader;
     private volatile boolean running;
-    /**
-     * Writes from the TUN thread queue up on the event loop; one flush is kept pending behind them,
-     * so a burst leaves in one sendmmsg batch and a lone packet leaves at once.
-     */
-    private final AtomicBoolean flushScheduled = new AtomicBoolean();
-    private final Runnable flushTask = () -> {
-        flushScheduled.set(false);
-        channel.flush();
-    };
 
     /** This host's subnet as ints for the per-packet check, and the TUN address ICMP replies come from. */
     record LocalSubnet(int network, int mask, int tunAddress) {
@@ -101,34 +93,59 @@ final class UdpTunnel implements AutoCloseable {
             channel.config().getOption(ChannelOption.SO_RCVBUF));
     }
 
-    /** TUN → UDP: read a packet, find its peer by masking, decrement TTL, send. */
+    /**
+     * TUN → UDP: read a burst of packets, route each (peer by masking, TTL), and hand the burst to
+     * the event loop as one task that writes them all and flushes once (sendmmsg).
+     */
     private void egressLoop() {
+        ByteBuf[] bufs = new ByteBuf[BURST];
+        ByteBuffer[] views = new ByteBuffer[BURST];
+        int[] lengths = new int[BURST];
         while (running) {
-            ByteBuf buf = allocator.directBuffer(maxPacket, maxPacket);
-            int length;
+            for (int i = 0; i < BURST; i++) {
+                if (bufs[i] == null) {
+                    bufs[i] = allocator.directBuffer(maxPacket, maxPacket);
+                    views[i] = bufs[i].nioBuffer(0, maxPacket);
+                }
+                views[i].clear();
+            }
+            int count;
             try {
-                length = tun.read(buf.nioBuffer(0, maxPacket));
+                count = tun.readBatch(views, lengths);
             } catch (IOException e) {
-                buf.release();
                 if (running) {
                     LOG.errorf(e, "reading %s failed; the tunnel stops sending", tun.name());
                 }
                 break;
             }
-            if (length < 0) {
-                buf.release();
+            if (count < 0) {
                 break;
             }
-            buf.writerIndex(length);
-            Peer peer = route(buf, length);
-            if (peer == null) {
-                buf.release();
-                continue;
+            DatagramPacket[] burst = new DatagramPacket[count];
+            int sending = 0;
+            for (int i = 0; i < count; i++) {
+                ByteBuf buf = bufs[i];
+                buf.writerIndex(lengths[i]);
+                Peer peer = route(buf, lengths[i]);
+                if (peer != null) {
+                    burst[sending++] = new DatagramPacket(buf, peer.endpoint());
+                    stats.sent(lengths[i]);
+                    bufs[i] = null; // Netty releases it once sent
+                }
             }
-            channel.write(new DatagramPacket(buf, peer.endpoint()), channel.voidPromise());
-            stats.sent(length);
-            if (flushScheduled.compareAndSet(false, true)) {
-                channel.eventLoop().execute(flushTask);
+            if (sending > 0) {
+                int n = sending;
+                channel.eventLoop().execute(() -> {
+                    for (int i = 0; i < n; i++) {
+                        channel.write(burst[i], channel.voidPromise());
+                    }
+                    channel.flush();
+                });
+            }
+        }
+        for (ByteBuf buf : bufs) {
+            if (buf != null) {
+                buf.release();
             }
         }
     }
