@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,33 +21,67 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
- * One real etcd per test JVM, started on first use on loopback with free ports and a temporary data
- * directory, and stopped (by its PID) when the JVM exits. Tests share the server, not keys: each
- * takes its own prefix from {@link #uniquePrefix(String)}.
+ * One real etcd per test JVM ({@link #get()}), started on first use on loopback with free ports and a
+ * temporary data directory, and stopped (by its PID) when the JVM exits. Tests share the server, not
+ * keys: each takes its own prefix from {@link #uniquePrefix(String)}. A test that needs to take etcd
+ * down starts a {@link #dedicated()} one instead.
  */
-public final class EtcdTestServer {
+public final class EtcdTestServer implements AutoCloseable {
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(20);
     private static EtcdTestServer instance;
 
-    private final Process process;
+    private final List<String> command;
     private final Path dataDir;
     private final String endpoint;
     private final AtomicInteger prefixes = new AtomicInteger();
+    private final boolean shared;
+    private Process process;
     private Client client;
 
-    private EtcdTestServer(Process process, Path dataDir, String endpoint) {
-        this.process = process;
+    private EtcdTestServer(List<String> command, Path dataDir, String endpoint, boolean shared) {
+        this.command = command;
         this.dataDir = dataDir;
         this.endpoint = endpoint;
+        this.shared = shared;
     }
 
-    /** The server, started on first call. Fails with install advice when etcd is missing. */
+    /** The shared server, started on first call. Fails with install advice when etcd is missing. */
     public static synchronized EtcdTestServer get() {
         if (instance == null) {
-            instance = start();
+            instance = start(true);
             Runtime.getRuntime().addShutdownHook(new Thread(instance::stop, "etcd-test-server-stop"));
         }
         return instance;
+    }
+
+    /** A server of the caller's own, which it may {@link #pause()} and {@link #resume()}, and must close. */
+    public static EtcdTestServer dedicated() {
+        return start(false);
+    }
+
+    /** Stops the etcd process (by PID), keeping its data and ports: clients see an outage. */
+    public synchronized void pause() {
+        if (shared) {
+            throw new IllegalStateException("the shared test etcd cannot be paused; use EtcdTestServer.dedicated()");
+        }
+        stopProcess();
+    }
+
+    /** Starts etcd again on the same ports and data after {@link #pause()}. */
+    public synchronized void resume() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        launch();
+        awaitHealthy();
+    }
+
+    @Override
+    public void close() {
+        if (shared) {
+            throw new IllegalStateException("the shared test etcd stops when the JVM exits");
+        }
+        stop();
     }
 
     /** The client URL, e.g. {@code http://127.0.0.1:41234}. */
@@ -114,13 +147,17 @@ public final class EtcdTestServer {
         }
     }
 
-    private static EtcdTestServer start() {
+    private static EtcdTestServer start(boolean shared) {
         Path binary = findEtcd();
         IllegalStateException last = null;
         for (int attempt = 1; attempt <= 3; attempt++) { // a free port may be taken between probe and bind
+            EtcdTestServer server = prepare(binary, shared);
             try {
-                return startOnce(binary);
+                server.launch();
+                server.awaitHealthy();
+                return server;
             } catch (IllegalStateException e) {
+                server.stop();
                 last = e;
             }
         }
@@ -141,20 +178,18 @@ public final class EtcdTestServer {
         throw new IllegalStateException("etcd is not installed: apt-get install etcd-server");
     }
 
-    private static EtcdTestServer startOnce(Path binary) {
+    private static EtcdTestServer prepare(Path binary, boolean shared) {
         Path dataDir;
         try {
-            Path base = Files.isDirectory(Path.of("/dev/shm")) && Files.isWritable(Path.of("/dev/shm"))
-                ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
+            Path shm = Path.of("/dev/shm"); // memory-backed: etcd's fsyncs cost nothing there
+            Path base = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
             dataDir = Files.createTempDirectory(base, "weft-etcd-test-");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a data directory for the test etcd", e);
         }
-        int clientPort = freePort();
-        int peerPort = freePort();
-        String clientUrl = "http://127.0.0.1:" + clientPort;
-        String peerUrl = "http://127.0.0.1:" + peerPort;
-        List<String> command = new ArrayList<>(List.of(binary.toString(),
+        String clientUrl = "http://127.0.0.1:" + freePort();
+        String peerUrl = "http://127.0.0.1:" + freePort();
+        List<String> command = List.of(binary.toString(),
             "--name", "weft-test",
             "--data-dir", dataDir.resolve("data").toString(),
             "--listen-client-urls", clientUrl,
@@ -165,36 +200,33 @@ public final class EtcdTestServer {
             "--initial-cluster-state", "new",
             "--auto-compaction-retention", "0",
             "--logger", "zap",
-            "--log-level", "warn"));
-        Path log = dataDir.resolve("etcd.log");
-        Process process;
+            "--log-level", "warn");
+        return new EtcdTestServer(command, dataDir, clientUrl, shared);
+    }
+
+    private void launch() {
         try {
             process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
                 .start();
         } catch (IOException e) {
-            deleteTree(dataDir);
-            throw new IllegalStateException("cannot start " + binary + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
         }
-        var server = new EtcdTestServer(process, dataDir, clientUrl);
-        try {
-            server.awaitHealthy(log);
-        } catch (IllegalStateException e) {
-            server.stop();
-            throw e;
-        }
-        return server;
     }
 
-    private void awaitHealthy(Path log) {
+    private Path log() {
+        return dataDir.resolve("etcd.log");
+    }
+
+    private void awaitHealthy() {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
         HttpRequest health = HttpRequest.newBuilder(URI.create(endpoint + "/health"))
             .timeout(Duration.ofSeconds(1)).build();
         long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("test etcd exited with " + process.exitValue() + ": " + tail(log));
+                throw new IllegalStateException("test etcd exited with " + process.exitValue() + ": " + tail(log()));
             }
             try {
                 HttpResponse<String> response = http.send(health, HttpResponse.BodyHandlers.ofString());
@@ -215,13 +247,21 @@ public final class EtcdTestServer {
             }
         }
         throw new IllegalStateException("test etcd at " + endpoint + " not healthy within " + STARTUP_TIMEOUT
-            + ": " + tail(log));
+            + ": " + tail(log()));
     }
 
     private synchronized void stop() {
         if (client != null) {
             client.close();
             client = null;
+        }
+        stopProcess();
+        deleteTree(dataDir);
+    }
+
+    private void stopProcess() {
+        if (process == null) {
+            return;
         }
         ProcessHandle handle = process.toHandle(); // this PID only, never by name
         handle.destroy();
@@ -234,7 +274,6 @@ public final class EtcdTestServer {
             handle.destroyForcibly();
             Thread.currentThread().interrupt();
         }
-        deleteTree(dataDir);
     }
 
     private static int freePort() {
