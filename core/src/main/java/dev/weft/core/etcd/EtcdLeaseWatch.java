@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -37,6 +38,11 @@ final class EtcdLeaseWatch implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EtcdLeaseWatch.class.getName());
     static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /**
+     * How long a stream may stay silent before we ask etcd for a progress report, and how long that
+     * report may take. jetcd does not notice a stream whose server went away, so silence itself is checked.
+     */
+    static final Duration DEFAULT_LIVENESS = Duration.ofSeconds(5);
 
     /** What the jetcd stream reports, handed from its thread to ours. */
     private sealed interface Signal permits Batch, Failure, Ended {
@@ -57,20 +63,25 @@ final class EtcdLeaseWatch implements AutoCloseable {
     private final long afterRevision;
     private final LeaseListener listener;
     private final Consumer<EtcdLeaseWatch> onClose;
+    private final Duration liveness;
     private final Thread thread;
     /** The leases as the listener has been told of them. */
     private final Map<SubnetKey, Lease> seen = new HashMap<>();
     private volatile boolean closed;
     private volatile Watch.Watcher watcher;
+    /** Watch-thread state: whether the stream is up, and how long to wait before the next reconnect. */
+    private boolean connected = true;
+    private Duration backoff = FIRST_BACKOFF;
 
     EtcdLeaseWatch(EtcdSubnetRegistry registry, Client client, ByteSequence subnetsPrefix, long afterRevision,
-                   LeaseListener listener, Consumer<EtcdLeaseWatch> onClose) {
+                   LeaseListener listener, Duration liveness, Consumer<EtcdLeaseWatch> onClose) {
         this.registry = registry;
         this.client = client;
         this.subnetsPrefix = subnetsPrefix;
         this.afterRevision = afterRevision;
         this.listener = Objects.requireNonNull(listener, "listener");
         this.onClose = onClose;
+        this.liveness = liveness;
         this.thread = new Thread(this::run, "weft-etcd-watch " + text(subnetsPrefix));
         this.thread.setDaemon(true);
     }
@@ -80,29 +91,20 @@ final class EtcdLeaseWatch implements AutoCloseable {
     }
 
     private void run() {
-        long next;
-        boolean mustRelist;
-        if (afterRevision > 0) {
-            next = afterRevision + 1;
-            mustRelist = !learnWhatListenerSaw();
-        } else {
-            // Nothing seen yet: the first list is reported as additions.
-            next = 0;
-            mustRelist = true;
-        }
-        Duration backoff = FIRST_BACKOFF;
-        boolean connected = true;
+        // With no revision, the listener has seen nothing: the first list is reported as additions.
+        boolean mustLearn = afterRevision > 0;
+        boolean mustRelist = afterRevision <= 0;
+        long next = afterRevision + 1;
         while (!closed) {
             try {
+                if (mustLearn) {
+                    mustRelist = !learnWhatListenerSaw();
+                    mustLearn = false;
+                }
                 if (mustRelist) {
                     next = relist() + 1;
                     mustRelist = false;
                 }
-                if (!connected) {
-                    LOG.log(Level.INFO, "watch on {0} is back at revision {1}", text(subnetsPrefix), next);
-                    connected = true;
-                }
-                backoff = FIRST_BACKOFF;
                 next = follow(next);
                 mustRelist = true; // follow returns only after a compaction
             } catch (InterruptedException e) {
@@ -133,7 +135,19 @@ final class EtcdLeaseWatch implements AutoCloseable {
         stopWatcher();
     }
 
-    /** Reads the leases at {@code afterRevision}, which the listener already knows; false if etcd no longer has them. */
+    /** The stream is up again: the next outage starts over with the shortest wait. */
+    private void streaming(long from) {
+        backoff = FIRST_BACKOFF;
+        if (!connected) {
+            connected = true;
+            LOG.log(Level.INFO, "watch on {0} is back, from revision {1}", text(subnetsPrefix), from);
+        }
+    }
+
+    /**
+     * Reads the leases at {@code afterRevision}, which the listener already knows; false if that
+     * revision is compacted away. Other failures are thrown, to be retried.
+     */
     private boolean learnWhatListenerSaw() {
         try {
             for (Lease lease : registry.listAt(afterRevision).leases()) {
@@ -141,10 +155,23 @@ final class EtcdLeaseWatch implements AutoCloseable {
             }
             return true;
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "cannot read the leases at revision {0} ({1}); every current lease will be"
-                + " reported as added", afterRevision, e.getMessage());
+            if (!isCompaction(e)) {
+                throw e;
+            }
+            LOG.log(Level.WARNING, "revision {0} of {1} is compacted, so what the listener knows is unknown:"
+                + " every current lease will be reported as added", afterRevision, text(subnetsPrefix));
             return false;
         }
+    }
+
+    private static boolean isCompaction(Throwable error) {
+        for (Throwable e = error; e != null; e = e.getCause()) {
+            if (e instanceof CompactedException
+                    || (e.getMessage() != null && e.getMessage().contains("required revision has been compacted"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Lists, reports the difference to what the listener saw, and returns the list's revision. */
@@ -184,6 +211,7 @@ final class EtcdLeaseWatch implements AutoCloseable {
             .withRevision(from)
             .withPrevKV(true)
             .withRequireLeader(true)
+            .withCreateNotify(true)
             .build();
         watcher = client.getWatchClient().watch(subnetsPrefix, option, new Watch.Listener() {
             @Override
@@ -206,10 +234,31 @@ final class EtcdLeaseWatch implements AutoCloseable {
             throw new InterruptedException();
         }
         long next = from;
+        boolean probing = false;
         try {
             while (true) {
-                Signal signal = signals.take();
+                Signal signal = signals.poll(liveness.toMillis(), TimeUnit.MILLISECONDS);
+                if (signal == null) {
+                    if (probing) {
+                        throw new IllegalStateException("etcd watch stream went silent: no answer to a progress"
+                            + " request within " + liveness.toMillis() + " ms");
+                    }
+                    Watch.Watcher current = watcher;
+                    if (current != null) {
+                        current.requestProgress();
+                    }
+                    probing = true;
+                    continue;
+                }
+                probing = false;
                 if (signal instanceof Batch batch) {
+                    if (batch.response().isCreatedNotify()) {
+                        streaming(next);
+                        continue;
+                    }
+                    if (batch.response().isProgressNotify()) {
+                        continue;
+                    }
                     next = apply(batch.response(), next);
                 } else if (signal instanceof Failure failure) {
                     if (failure.error() instanceof CompactedException) {
@@ -227,9 +276,21 @@ final class EtcdLeaseWatch implements AutoCloseable {
         }
     }
 
-    /** Reports one response's changes; returns the revision after its last event. */
+    /**
+     * Reports one response's changes; returns the revision after its last event. When reading a lease
+     * fails midway, what was read is still reported, so that {@link #seen} stays what the listener saw.
+     */
     private long apply(WatchResponse response, long next) {
         List<LeaseEvent> events = new ArrayList<>();
+        try {
+            next = apply(response, next, events);
+        } finally {
+            deliver(events);
+        }
+        return next;
+    }
+
+    private long apply(WatchResponse response, long next, List<LeaseEvent> events) {
         for (WatchEvent event : response.getEvents()) {
             KeyValue kv = event.getKeyValue();
             next = Math.max(next, kv.getModRevision() + 1);
@@ -252,7 +313,6 @@ final class EtcdLeaseWatch implements AutoCloseable {
                     text(kv.getKey()));
             }
         }
-        deliver(events);
         return next;
     }
 

@@ -60,6 +60,7 @@ public final class EtcdSubnetRegistry implements SubnetRegistry {
     private final EtcdKeys keys;
     private final Clock clock;
     private final Set<EtcdLeaseWatch> watches = ConcurrentHashMap.newKeySet();
+    private volatile Duration watchLiveness = EtcdLeaseWatch.DEFAULT_LIVENESS;
 
     private EtcdSubnetRegistry(Client client, String prefix, Clock clock) {
         this.client = client;
@@ -75,7 +76,10 @@ public final class EtcdSubnetRegistry implements SubnetRegistry {
     static Client newClient(EtcdOptions options) {
         ClientBuilder builder = Client.builder()
             .endpoints(options.endpoints().toArray(java.net.URI[]::new))
-            .connectTimeout(Duration.ofSeconds(5));
+            .connectTimeout(Duration.ofSeconds(5))
+            // Fail fast while etcd is down, instead of queueing calls until it is back: the agent keeps
+            // forwarding with what it knows and retries on its own schedule.
+            .waitForReady(false);
         if (options.username() != null) {
             builder.user(bytes(options.username())).password(bytes(options.password()));
         }
@@ -281,10 +285,16 @@ public final class EtcdSubnetRegistry implements SubnetRegistry {
     @Override
     public AutoCloseable watch(long afterRevision, LeaseListener listener) {
         EtcdLeaseWatch watch = new EtcdLeaseWatch(this, client, bytes(keys.subnets()), afterRevision, listener,
-            watches::remove);
+            watchLiveness, watches::remove);
         watches.add(watch);
         watch.start();
         return watch;
+    }
+
+    /** For tests: how soon a silent watch stream is probed (and given up on). */
+    EtcdSubnetRegistry watchLiveness(Duration liveness) {
+        this.watchLiveness = liveness;
+        return this;
     }
 
     @Override
