@@ -123,14 +123,12 @@ public final class TcpCoalescer {
                 return Disposition.MERGED;
             }
             write(run);
-        } else {
-            run = freeRun();
         }
         if ((b.get(off + packet.ipHeaderLength + TcpPacket.TCP_FLAGS) & TcpPacket.PSH) != 0) {
-            writeAlone(b, off, length); // PSH would close the run at once
+            writeAlone(b, off, length); // PSH would close a new run at once
             return Disposition.WRITTEN_ALONE;
         }
-        start(run, b, off, length);
+        start(run != null ? run : freeRun(), b, off, length);
         return Disposition.HELD;
     }
 

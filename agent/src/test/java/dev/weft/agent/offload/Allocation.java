@@ -4,7 +4,18 @@ import java.lang.management.ManagementFactory;
 
 /** Measures heap allocation by the current thread (HotSpot's ThreadMXBean extension). */
 final class Allocation {
+    /** Where the self-check puts its arrays, so escape analysis cannot remove them. */
+    static volatile Object sink;
+
     private Allocation() {
+    }
+
+    /** Proves the measurement works here: a thousand 1 KiB arrays must show. */
+    static void requireMeasurable() {
+        long seen = bytesAllocatedBy(() -> sink = new byte[1024], 1000);
+        if (seen < 1000 * 1024) {
+            throw new AssertionError("thread allocation accounting saw only " + seen + " bytes for 1 MiB allocated");
+        }
     }
 
     /** Bytes the current thread allocated running {@code action} {@code times} times, after as many warm-up runs. */
