@@ -1,0 +1,140 @@
+package dev.weft.agent.offload;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Software TSO for packets read from a TUN device with {@code IFF_VNET_HDR} and TCP offloads on
+ * (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6, and not the USO flags): the kernel hands over TCP
+ * "super-packets" of up to ~64 KB with a partial checksum; Flannel's wire format needs one whole,
+ * valid IP packet per datagram. {@link #segment} splits a super-packet the way the kernel's own
+ * tcp_gso_segment would: every segment carries the full IP and TCP headers (options included),
+ * IPv4 id + 1 per segment (the first keeps the original), lengths and checksums recomputed,
+ * seq = seq0 + k·gso_size, FIN and PSH on the last segment only, CWR on the first only; other flags
+ * are copied.
+ *
+ * <p>One instance per thread (it keeps parse state); no allocation per call.
+ */
+public final class TcpSegmenter {
+    private final TcpPacket packet = new TcpPacket();
+
+    /**
+     * Handles one TUN read: {@code length} bytes at {@code off} in {@code in}, a virtio-net header
+     * followed by one IP packet. On success ({@link SegmentResult#ok()}) {@code into} says where the
+     * resulting packets are:
+     * <ul>
+     * <li>gso_type TCPV4/TCPV6 (ECN bit allowed): the segments, written back to back into {@code out}
+     *     from {@code outOff}; {@code in} is left as it was. → {@link SegmentResult#SEGMENTED}</li>
+     * <li>gso_type NONE with NEEDS_CSUM: the packet in {@code in} (from {@code off + 10}) with its
+     *     checksum completed in place, whatever its protocol. → {@link SegmentResult#CHECKSUM_COMPLETED}</li>
+     * <li>gso_type NONE otherwise: the packet in {@code in}, untouched. → {@link SegmentResult#PASSED_THROUGH}</li>
+     * </ul>
+     * Otherwise the result names what is wrong and {@code into} is unchanged. The virtio header's
+     * hdr_len and csum fields are not trusted for TSO packets (the kernel may set hdr_len to the
+     * whole linear part): headers are parsed and checksums computed from scratch.
+     *
+     * @throws IllegalArgumentException only for a caller error: a buffer not in big-endian order,
+     *     a region outside a buffer's capacity
+     */
+    public SegmentResult segment(ByteBuffer in, int off, int length, ByteBuffer out, int outOff, Segments into) {
+        TcpPacket.requireNetworkOrder(in, "input buffer");
+        TcpPacket.requireNetworkOrder(out, "output buffer");
+        TcpPacket.requireRegion(in, off, length, "input");
+        if (length < VirtioNetHeader.LENGTH + 1) {
+            return SegmentResult.TRUNCATED;
+        }
+        int ip = off + VirtioNetHeader.LENGTH;
+        int ipLength = length - VirtioNetHeader.LENGTH;
+        int gsoType = VirtioNetHeader.gsoType(in, off) & ~VirtioNetHeader.GSO_ECN;
+        switch (gsoType) {
+            case VirtioNetHeader.GSO_NONE:
+                return single(in, off, ip, ipLength, into);
+            case VirtioNetHeader.GSO_TCPV4:
+            case VirtioNetHeader.GSO_TCPV6:
+                break;
+            default:
+                return SegmentResult.UNSUPPORTED_GSO_TYPE;
+        }
+        if (!packet.parse(in, ip, ipLength)) {
+            return packet.error;
+        }
+        if (packet.v6 != (gsoType == VirtioNetHeader.GSO_TCPV6)) {
+            return SegmentResult.GSO_TYPE_MISMATCH;
+        }
+        int mss = VirtioNetHeader.gsoSize(in, off);
+        if (mss == 0) {
+            return SegmentResult.BAD_VIRTIO_HEADER;
+        }
+        int headers = packet.headersLength;
+        int payload = packet.payloadLength;
+        int count = payload == 0 ? 1 : (payload + mss - 1) / mss;
+        long needed = (long) count * headers + payload;
+        if (outOff < 0 || needed > out.capacity() - (long) outOff) {
+            return SegmentResult.OUTPUT_TOO_SMALL;
+        }
+        split(in, ip, out, outOff, mss, count);
+        int firstLength = headers + Math.min(mss, payload);
+        int lastLength = headers + (payload - (count - 1) * mss);
+        into.set(out, outOff, count, firstLength, lastLength);
+        return SegmentResult.SEGMENTED;
+    }
+
+    private static SegmentResult single(ByteBuffer in, int off, int ip, int ipLength, Segments into) {
+        if ((VirtioNetHeader.flags(in, off) & VirtioNetHeader.FLAG_NEEDS_CSUM) == 0) {
+            into.set(in, ip, 1, ipLength, ipLength);
+            return SegmentResult.PASSED_THROUGH;
+        }
+        int start = VirtioNetHeader.csumStart(in, off);
+        int field = start + VirtioNetHeader.csumOffset(in, off);
+        if (field + 2 > ipLength) {
+            return SegmentResult.BAD_VIRTIO_HEADER;
+        }
+        Checksums.completePartial(in, ip, ipLength, start, VirtioNetHeader.csumOffset(in, off));
+        into.set(in, ip, 1, ipLength, ipLength);
+        return SegmentResult.CHECKSUM_COMPLETED;
+    }
+
+    /** Writes {@code count} segments of the parsed packet at {@code ip}; bounds were checked by the caller. */
+    private void split(ByteBuffer in, int ip, ByteBuffer out, int outOff, int mss, int count) {
+        int ipHeader = packet.ipHeaderLength;
+        int headers = packet.headersLength;
+        int payload = packet.payloadLength;
+        boolean v6 = packet.v6;
+        int tcp = ip + ipHeader;
+        int seq0 = in.getInt(tcp + TcpPacket.TCP_SEQ);
+        int flags0 = in.get(tcp + TcpPacket.TCP_FLAGS) & 0xff;
+        int id0 = v6 ? 0 : in.getShort(ip + 4) & 0xffff;
+        // The addresses are the same in every segment: sum them once.
+        long addresses = packet.pseudoHeader(in, ip, 0);
+        int from = ip + headers;
+        int at = outOff;
+        for (int k = 0; k < count; k++) {
+            int chunk = Math.min(mss, payload - k * mss);
+            int segmentLength = headers + chunk;
+            out.put(at, in, ip, headers);
+            out.put(at + headers, in, from, chunk);
+            if (v6) {
+                out.putShort(at + 4, (short) (segmentLength - TcpPacket.IPV6_HEADER));
+            } else {
+                out.putShort(at + 2, (short) segmentLength);
+                out.putShort(at + 4, (short) (id0 + k));
+                Checksums.writeIpv4HeaderChecksum(out, at, ipHeader);
+            }
+            int t = at + ipHeader;
+            out.putInt(t + TcpPacket.TCP_SEQ, seq0 + k * mss);
+            int flags = flags0;
+            if (k < count - 1) {
+                flags &= ~(TcpPacket.FIN | TcpPacket.PSH);
+            }
+            if (k > 0) {
+                flags &= ~TcpPacket.CWR;
+            }
+            out.put(t + TcpPacket.TCP_FLAGS, (byte) flags);
+            out.putShort(t + TcpPacket.TCP_CHECKSUM, (short) 0);
+            int tcpLength = segmentLength - ipHeader;
+            out.putShort(t + TcpPacket.TCP_CHECKSUM,
+                (short) Checksums.finish(Checksums.sum(out, t, tcpLength, addresses + tcpLength)));
+            from += chunk;
+            at += segmentLength;
+        }
+    }
+}
