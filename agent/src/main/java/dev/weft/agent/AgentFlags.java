@@ -38,6 +38,7 @@ public final class AgentFlags {
         new Flag("subnet-file", "/run/flannel/subnet.env", "filename where env variables (subnet, MTU, ...) will be written to", false, false),
         new Flag("subnet-lease-renew-margin", "60", "subnet lease renewal margin, in minutes (1..1439)", false, false),
         new Flag("subnet-lease-ttl", "1440", "lease lifetime in minutes when acquired or renewed (Weft; Flannel fixes 24 h)", false, false),
+        new Flag("udp-offloads", "true", "UDP backend: TUN TSO/checksum offloads and UDP GSO/GRO when the kernel has them (Weft)", false, true),
         new Flag("ip-masq", "false", "setup IP masquerade rule for traffic destined outside of overlay network", false, true),
         new Flag("healthz-ip", "0.0.0.0", "the IP address for the healthz server to listen on", false, false),
         new Flag("healthz-port", "0", "the port for the healthz server to listen on (0 to disable)", false, false),

@@ -16,8 +16,8 @@ public final class DataPathStats {
         }
     }
 
-    void sent(int bytes) {
-        txPackets.increment();
+    void sent(int packets, int bytes) {
+        txPackets.add(packets);
         txBytes.add(bytes);
     }
 

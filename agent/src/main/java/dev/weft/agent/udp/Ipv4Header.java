@@ -91,24 +91,25 @@ final class Ipv4Header {
     }
 
     /**
-     * Writes into {@code out} (from position 0) an ICMP destination-unreachable, net-unreachable
+     * Writes into {@code out} (from {@code outOff}) an ICMP destination-unreachable, net-unreachable
      * (type 3, code 0) reply to the packet at {@code off}, from {@code source}, carrying the original
      * header and the first 8 bytes of its payload (RFC 792). Returns the reply's length.
      */
-    static int writeNetUnreachable(ByteBuffer original, int off, int source, ByteBuffer out) {
+    static int writeNetUnreachable(ByteBuffer original, int off, int source, ByteBuffer out, int outOff) {
         int quoted = Math.min(totalLength(original, off), headerLength(original, off) + 8);
         int total = MIN_LENGTH + 8 + quoted;
-        out.put(0, (byte) 0x45);
-        out.put(1, (byte) 0);
-        out.putShort(2, (short) total);
-        out.putInt(4, 0);          // id 0, no fragmentation flags
-        out.put(8, (byte) 8);      // TTL 8, as Flannel
-        out.put(9, (byte) PROTO_ICMP);
-        out.putShort(10, (short) 0);
-        out.putInt(12, source);
-        out.putInt(16, source(original, off));
-        out.putShort(10, (short) checksum(out, 0, MIN_LENGTH));
-        int icmp = MIN_LENGTH;
+        int o = outOff;
+        out.put(o, (byte) 0x45);
+        out.put(o + 1, (byte) 0);
+        out.putShort(o + 2, (short) total);
+        out.putInt(o + 4, 0);          // id 0, no fragmentation flags
+        out.put(o + 8, (byte) 8);      // TTL 8, as Flannel
+        out.put(o + 9, (byte) PROTO_ICMP);
+        out.putShort(o + 10, (short) 0);
+        out.putInt(o + 12, source);
+        out.putInt(o + 16, source(original, off));
+        out.putShort(o + 10, (short) checksum(out, o, MIN_LENGTH));
+        int icmp = o + MIN_LENGTH;
         out.put(icmp, (byte) 3);
         out.put(icmp + 1, (byte) 0);
         out.putShort(icmp + 2, (short) 0);

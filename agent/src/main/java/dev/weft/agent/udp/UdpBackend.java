@@ -37,6 +37,7 @@ public final class UdpBackend implements Backend {
     private final RouteNetlink netlink;
     private final DataPathStats stats;
     private final int port;
+    private final boolean offloads;
     private TunDevice tun;
     private int tunIndex;
     private Cidr tunAddress;
@@ -50,6 +51,7 @@ public final class UdpBackend implements Backend {
         this.netlink = context.netlink();
         this.stats = context.udpStats();
         this.port = port;
+        this.offloads = context.udpOffloads();
         this.peers = PeerTable.empty(config.subnetLen());
     }
 
@@ -83,7 +85,12 @@ public final class UdpBackend implements Backend {
         Inet4Address tunIp = (Inet4Address) ownLease.subnet().ipv4().address();
         UdpTunnel.LocalSubnet local = localSubnet(ownLease.subnet().ipv4(), tunIp);
         if (tun == null) {
-            tun = TunDevice.open("flannel%d");
+            // TSO4/6 with checksum offload, else checksum offload only. Not USO: UDP super-packets
+            // would need splitting too, and TCP is where the volume is.
+            tun = offloads
+                ? TunDevice.openWithOffloads("flannel%d", TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 | TunDevice.TUN_F_TSO6,
+                    TunDevice.TUN_F_CSUM)
+                : TunDevice.open("flannel%d");
             tunIndex = netlink.linkByName(tun.name()).orElseThrow(() -> new IllegalStateException("TUN device " + tun.name() + " vanished")).index();
             netlink.setMtu(tunIndex, mtu);
             // TUN's default queue of 500 overflows while the reader catches up with a burst.
@@ -92,12 +99,15 @@ public final class UdpBackend implements Backend {
             netlink.setLinkUp(tunIndex);
             tunAddress = Cidr.of(tunIp, address.prefixLength());
             UdpSocket socket = UdpSocket.bind(external.interfaceAddr(), port, SOCKET_BUFFER_BYTES);
-            boolean gro = socket.enableGro();
-            tunnel = new UdpTunnel(tun, socket, port, peers, local, stats);
+            boolean gro = offloads && socket.enableGro();
+            boolean gso = offloads && socket.supportsGso();
+            tunnel = new UdpTunnel(tun, socket, gso, port, peers, local, stats);
             tunnel.start();
-            LOG.infof("UDP backend up: %s %s/%d mtu %d, udp %s:%d (receive buffer %d bytes, GRO %s)", tun.name(),
+            LOG.infof("UDP backend up: %s %s/%d mtu %d, udp %s:%d, receive buffer %d bytes", tun.name(),
                 IpAddresses.format(tunIp), address.prefixLength(), mtu, external.interfaceAddr().getHostAddress(), port,
-                socket.receiveBufferBytes(), gro ? "on" : "off: one datagram per receive");
+                socket.receiveBufferBytes());
+            LOG.infof("UDP fast path: TUN offloads %s, UDP GSO %s, UDP GRO %s%s", describeOffloads(tun.offloads()),
+                gso ? "on" : "off", gro ? "on" : "off", offloads ? "" : " (--udp-offloads=false: one packet per syscall)");
         } else if (!tunAddress.address().equals(tunIp)) {
             // A new subnet after losing the old one: move the address, keep the device and socket.
             netlink.addAddress(tunIndex, tunIp, address.prefixLength());
@@ -107,6 +117,23 @@ public final class UdpBackend implements Backend {
             LOG.infof("UDP backend moved to subnet %s", ownLease.subnet());
         }
         return mtu;
+    }
+
+    private static String describeOffloads(int flags) {
+        if (flags == 0) {
+            return "off";
+        }
+        StringBuilder out = new StringBuilder();
+        if ((flags & TunDevice.TUN_F_CSUM) != 0) {
+            out.append("csum ");
+        }
+        if ((flags & TunDevice.TUN_F_TSO4) != 0) {
+            out.append("tso4 ");
+        }
+        if ((flags & TunDevice.TUN_F_TSO6) != 0) {
+            out.append("tso6 ");
+        }
+        return out.toString().strip();
     }
 
     private static UdpTunnel.LocalSubnet localSubnet(Cidr subnet, Inet4Address tunIp) {

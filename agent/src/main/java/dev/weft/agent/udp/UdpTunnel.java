@@ -1,5 +1,10 @@
 package dev.weft.agent.udp;
 
+import dev.weft.agent.offload.SegmentResult;
+import dev.weft.agent.offload.Segments;
+import dev.weft.agent.offload.TcpCoalescer;
+import dev.weft.agent.offload.TcpSegmenter;
+import dev.weft.agent.offload.VirtioNetHeader;
 import dev.weft.agent.os.TunDevice;
 import dev.weft.agent.os.UdpSocket;
 import java.io.IOException;
@@ -12,6 +17,12 @@ import org.jboss.logging.Logger;
  * carries exactly one whole IP packet. Two threads, one per direction, each with its own
  * preallocated, pinned buffers, so the hot path allocates nothing and takes no lock: peers and
  * the local subnet are immutable snapshots swapped through volatile fields.
+ *
+ * <p>The fast path, when the kernel offers it: TUN hands over TCP super-packets (TSO), which are
+ * split in Java and sent with one UDP GSO sendmsg per 64 segments; the socket returns many
+ * datagrams per receive (GRO), whose in-order TCP segments are merged into one TUN write. The
+ * wire stays one packet per datagram, so fast-path, one-packet and flanneld hosts interoperate.
+ * Without offloads the same loops move one packet per syscall.
  */
 final class UdpTunnel implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(UdpTunnel.class);
@@ -20,9 +31,11 @@ final class UdpTunnel implements AutoCloseable {
 
     private final TunDevice tun;
     private final UdpSocket socket;
+    private final boolean gso;
     private final int port;
     private final DataPathStats stats;
-    private final ByteBuffer icmpOut = ByteBuffer.allocateDirect(Ipv4Header.MIN_LENGTH + 8 + 60 + 8);
+    /** An ICMP reply, behind room for the virtio header that an offload TUN needs on every write. */
+    private final ByteBuffer icmpOut = ByteBuffer.allocateDirect(VirtioNetHeader.LENGTH + Ipv4Header.MIN_LENGTH + 8 + 60 + 8);
     private volatile PeerTable peers;
     private volatile LocalSubnet local;
     private Thread egress;
@@ -36,9 +49,10 @@ final class UdpTunnel implements AutoCloseable {
         }
     }
 
-    UdpTunnel(TunDevice tun, UdpSocket socket, int port, PeerTable peers, LocalSubnet local, DataPathStats stats) {
+    UdpTunnel(TunDevice tun, UdpSocket socket, boolean gso, int port, PeerTable peers, LocalSubnet local, DataPathStats stats) {
         this.tun = tun;
         this.socket = socket;
+        this.gso = gso;
         this.port = port;
         this.peers = peers;
         this.local = local;
@@ -70,6 +84,10 @@ final class UdpTunnel implements AutoCloseable {
 
     private void egressLoop() {
         ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
+        ByteBuffer out = ByteBuffer.allocateDirect(2 * BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
+        TcpSegmenter segmenter = new TcpSegmenter();
+        Segments segments = new Segments();
+        boolean virtio = tun.hasVirtioHeader();
         while (running) {
             int length;
             try {
@@ -85,7 +103,11 @@ final class UdpTunnel implements AutoCloseable {
                 return;
             }
             try {
-                sendPacket(in, 0, length);
+                if (virtio) {
+                    sendFromVirtio(in, length, out, segmenter, segments);
+                } else {
+                    sendPacket(in, 0, length);
+                }
             } catch (IOException e) {
                 stats.dropped(DropReason.SEND_FAILED);
                 LOG.debugf(e, "send failed");
@@ -93,16 +115,50 @@ final class UdpTunnel implements AutoCloseable {
         }
     }
 
-    /** Routes one IP packet from TUN and sends it to its peer as one datagram. */
+    /** Sends one packet read from TUN as one datagram to its peer. */
     private void sendPacket(ByteBuffer buf, int off, int length) throws IOException {
         Peer peer = route(buf, off, length);
+        if (peer != null) {
+            send(buf, off, length, peer, 0, length);
+        }
+    }
+
+    /**
+     * One read from an offload TUN: a virtio header and a packet that may be a TCP super-packet or
+     * carry a partial checksum. Routed once (all its segments share the destination), then split
+     * into whole packets and sent, 64 segments per GSO sendmsg.
+     */
+    private void sendFromVirtio(ByteBuffer in, int length, ByteBuffer out, TcpSegmenter segmenter, Segments segments)
+            throws IOException {
+        Peer peer = route(in, VirtioNetHeader.LENGTH, length - VirtioNetHeader.LENGTH);
         if (peer == null) {
             return;
         }
-        if (socket.send(buf, off, length, peer.publicIpInt(), port, 0)) {
-            stats.sent(length);
+        SegmentResult result = segmenter.segment(in, 0, length, out, 0, segments);
+        if (!result.ok()) {
+            stats.dropped(DropReason.MALFORMED);
+            LOG.debugf("dropped a TUN read: %s", result);
+            return;
+        }
+        ByteBuffer buf = segments.buffer();
+        int count = segments.count();
+        int group = gso ? segments.segmentsPerSend() : 1;
+        for (int i = 0; i < count; i += group) {
+            int end = Math.min(i + group, count);
+            int from = segments.offset(i);
+            int to = end == count ? segments.endOffset() : segments.offset(end);
+            send(buf, from, to - from, peer, end - i > 1 ? segments.segmentLength() : 0, end - i);
+        }
+    }
+
+    /** One sendmsg: {@code packets} whole packets, split by the kernel at {@code segmentSize} when above 0. */
+    private void send(ByteBuffer buf, int off, int length, Peer peer, int segmentSize, int packets) throws IOException {
+        if (socket.send(buf, off, length, peer.publicIpInt(), port, segmentSize)) {
+            stats.sent(packets, length);
         } else {
-            stats.dropped(DropReason.SEND_FAILED);
+            for (int i = 0; i < packets; i++) {
+                stats.dropped(DropReason.SEND_FAILED);
+            }
         }
     }
 
@@ -138,9 +194,10 @@ final class UdpTunnel implements AutoCloseable {
         if (Ipv4Header.protocol(packet, off) == Ipv4Header.PROTO_ICMP || !Ipv4Header.isFirstFragment(packet, off)) {
             return;
         }
-        int length = Ipv4Header.writeNetUnreachable(packet, off, local.tunAddress(), icmpOut);
+        int header = tun.hasVirtioHeader() ? VirtioNetHeader.LENGTH : 0;
+        int length = Ipv4Header.writeNetUnreachable(packet, off, local.tunAddress(), icmpOut, header);
         try {
-            tun.write(icmpOut.clear().limit(length));
+            tun.write(icmpOut.clear().limit(header + length)); // header bytes stay zero: a plain packet
         } catch (IOException e) {
             stats.dropped(DropReason.TUN_WRITE_FAILED);
         }
@@ -151,6 +208,7 @@ final class UdpTunnel implements AutoCloseable {
     private void ingressLoop() {
         ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
         UdpSocket.Received from = new UdpSocket.Received();
+        TcpCoalescer coalescer = tun.hasVirtioHeader() ? new TcpCoalescer(this::writeToTun) : null;
         while (running) {
             int length;
             try {
@@ -171,32 +229,47 @@ final class UdpTunnel implements AutoCloseable {
                 int datagram = Math.min(step, length - off);
                 if (!knownSender) {
                     stats.dropped(DropReason.UNKNOWN_SENDER);
-                } else {
-                    receivePacket(in, off, datagram);
+                    continue;
                 }
+                int packet = checkIncoming(in, off, datagram);
+                if (packet < 0) {
+                    continue;
+                }
+                stats.received(packet);
+                if (coalescer != null) {
+                    coalescer.add(in, off, packet);
+                } else {
+                    writeToTun(in, off, packet);
+                }
+            }
+            if (coalescer != null) {
+                coalescer.flush();
             }
         }
     }
 
-    /** Checks one packet from a peer and writes it to TUN. */
-    private void receivePacket(ByteBuffer buf, int off, int length) {
+    /** Checks one packet from a peer and decrements its TTL; returns its IP length, or -1 when dropped (counted). */
+    private int checkIncoming(ByteBuffer buf, int off, int length) {
         if (length < 1 || Ipv4Header.version(buf, off) != 4 || !Ipv4Header.isValid(buf, off, length)) {
             stats.dropped(length >= 1 && Ipv4Header.version(buf, off) == 6 ? DropReason.UNSUPPORTED_FAMILY : DropReason.MALFORMED);
-            return;
+            return -1;
         }
         if (!local.contains(Ipv4Header.destination(buf, off))) {
             stats.dropped(DropReason.NOT_LOCAL_SUBNET);
-            return;
+            return -1;
         }
         if (!Ipv4Header.decrementTtl(buf, off)) {
             stats.dropped(DropReason.TTL_EXPIRED);
-            return;
+            return -1;
         }
         // Trailing bytes past the IP total length are not part of the packet.
-        int packetLength = Ipv4Header.totalLength(buf, off);
+        return Ipv4Header.totalLength(buf, off);
+    }
+
+    /** One TUN write of what lies at {@code off} (with its virtio header on an offload TUN). */
+    private void writeToTun(ByteBuffer buf, int off, int length) {
         try {
-            tun.write(buf.limit(off + packetLength).position(off));
-            stats.received(packetLength);
+            tun.write(buf.limit(off + length).position(off));
         } catch (IOException e) {
             stats.dropped(DropReason.TUN_WRITE_FAILED);
         } finally {

@@ -53,7 +53,7 @@ class Ipv4HeaderTest {
     void netUnreachableQuotesTheOriginalAndGoesBackToItsSender() {
         ByteBuffer original = echo(64);
         ByteBuffer out = ByteBuffer.allocate(128);
-        int length = Ipv4Header.writeNetUnreachable(original, 0, 0x0a010f00, out);
+        int length = Ipv4Header.writeNetUnreachable(original, 0, 0x0a010f00, out, 0);
         assertEquals(20 + 8 + 28, length);
         assertEquals(length, Ipv4Header.totalLength(out, 0));
         assertEquals(0x0a010f00, Ipv4Header.source(out, 0));
