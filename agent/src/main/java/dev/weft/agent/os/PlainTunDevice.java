@@ -1,0 +1,192 @@
+package dev.weft.agent.os;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * {@code /dev/net/tun} opened non-blocking with {@code IFF_TUN|IFF_NO_PI}. A reader waits in
+ * poll(2) on the device and on an eventfd that {@link #close()} signals, so closing never
+ * races a thread that is still inside read(2) on a reused descriptor.
+ */
+final class PlainTunDevice implements TunDevice {
+    static final long TUNSETIFF = 0x400454caL;
+    static final short IFF_TUN = 0x0001;
+    static final short IFF_NO_PI = 0x1000;
+    static final int IFNAMSIZ = 16;
+    private static final int IFREQ_SIZE = 40;
+
+    private static final LibC C = LibC.INSTANCE;
+
+    private final int fd;
+    private final int wakeFd;
+    private final String name;
+    /** Two struct pollfd {int fd; short events; short revents}: device, then wake eventfd. Pinned. */
+    private final ByteBuffer pollFds;
+    private final long pollFdsAddress;
+    /** Eight bytes holding the eventfd increment. Pinned. */
+    private final ByteBuffer wakeValue;
+    /** Shared by reads and writes in flight; close takes it exclusively before closing the fds. */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    /** Readers share one pollfd array, so reads take turns. */
+    private final ReentrantLock readTurn = new ReentrantLock();
+    private volatile boolean closed;
+
+    private PlainTunDevice(int fd, int wakeFd, String name) {
+        this.fd = fd;
+        this.wakeFd = wakeFd;
+        this.name = name;
+        this.pollFds = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
+        this.pollFdsAddress = LibC.address(pollFds);
+        pollFds.putInt(0, fd).putShort(4, LibC.POLLIN);
+        pollFds.putInt(8, wakeFd).putShort(12, LibC.POLLIN);
+        this.wakeValue = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1L);
+    }
+
+    static PlainTunDevice open(String nameTemplate) throws IOException {
+        byte[] nameBytes = nameTemplate.getBytes(StandardCharsets.US_ASCII);
+        if (nameBytes.length == 0 || nameBytes.length >= IFNAMSIZ) {
+            throw new IllegalArgumentException("TUN name \"" + nameTemplate + "\" must be 1.." + (IFNAMSIZ - 1) + " characters");
+        }
+        int fd = C.open("/dev/net/tun", LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        if (fd < 0) {
+            throw NativeException.last("open /dev/net/tun");
+        }
+        try {
+            ByteBuffer ifreq = ByteBuffer.allocateDirect(IFREQ_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            ifreq.put(0, nameBytes);
+            ifreq.putShort(IFNAMSIZ, (short) (IFF_TUN | IFF_NO_PI));
+            if (C.ioctl(fd, TUNSETIFF, LibC.address(ifreq)) < 0) {
+                throw NativeException.last("ioctl TUNSETIFF " + nameTemplate);
+            }
+            String actual = cString(ifreq, IFNAMSIZ);
+            int wakeFd = C.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
+            if (wakeFd < 0) {
+                throw NativeException.last("eventfd for TUN " + actual);
+            }
+            return new PlainTunDevice(fd, wakeFd, actual);
+        } catch (IOException | RuntimeException e) {
+            C.close(fd);
+            throw e;
+        }
+    }
+
+    private static String cString(ByteBuffer buffer, int max) {
+        byte[] bytes = new byte[max];
+        buffer.get(0, bytes);
+        int end = 0;
+        while (end < max && bytes[end] != 0) {
+            end++;
+        }
+        return new String(bytes, 0, end, StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        long address = LibC.address(dst) + dst.position();
+        int capacity = dst.remaining();
+        lifecycle.readLock().lock();
+        readTurn.lock();
+        try {
+            while (!closed) {
+                long n = C.read(fd, address, capacity);
+                if (n >= 0) {
+                    dst.position(dst.position() + (int) n);
+                    return (int) n;
+                }
+                int errno = LibC.errno();
+                if (errno != Errno.EAGAIN && errno != Errno.EINTR) {
+                    throw new NativeException("read TUN " + name, errno);
+                }
+                // Nothing queued: wait for a packet or for close(); the eventfd stays readable once signalled.
+                if (C.poll(pollFdsAddress, 2, -1) < 0 && LibC.errno() != Errno.EINTR) {
+                    throw NativeException.last("poll TUN " + name);
+                }
+            }
+            return -1;
+        } finally {
+            readTurn.unlock();
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    @Override
+    public int readBatch(ByteBuffer[] dsts, int[] lengths) throws IOException {
+        int first = read(dsts[0]);
+        if (first < 0) {
+            return -1;
+        }
+        lengths[0] = first;
+        int count = 1;
+        lifecycle.readLock().lock();
+        readTurn.lock();
+        try {
+            // The device is non-blocking: take what is queued now, stop at the first EAGAIN.
+            while (count < dsts.length && !closed) {
+                ByteBuffer dst = dsts[count];
+                long n = C.read(fd, LibC.address(dst) + dst.position(), dst.remaining());
+                if (n < 0) {
+                    int errno = LibC.errno();
+                    if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
+                        break;
+                    }
+                    throw new NativeException("read TUN " + name, errno);
+                }
+                dst.position(dst.position() + (int) n);
+                lengths[count++] = (int) n;
+            }
+        } finally {
+            readTurn.unlock();
+            lifecycle.readLock().unlock();
+        }
+        return count;
+    }
+
+    @Override
+    public void write(ByteBuffer src) throws IOException {
+        int length = src.remaining();
+        long address = LibC.address(src) + src.position();
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new NativeException("write TUN " + name, Errno.EBADF);
+            }
+            long n = C.write(fd, address, length);
+            if (n < 0) {
+                throw NativeException.last("write TUN " + name);
+            }
+            src.position(src.limit());
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        C.write(wakeFd, LibC.address(wakeValue), 8);
+        lifecycle.writeLock().lock();
+        try {
+            C.close(fd);
+            C.close(wakeFd);
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TUN " + name;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.weft.agent.os;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * A layer-3 TUN device: one IP packet per read and per write, no packet-info header.
+ *
+ * <p>Kept narrow on purpose so an offloading device (virtio header, TSO/GRO) can sit behind
+ * the same interface later. Buffers must be direct; the caller owns and reuses them.
+ * One thread may read while others write; {@link #close()} wakes a blocked reader.
+ */
+public interface TunDevice extends Closeable {
+
+    /** Opens a plain {@code IFF_TUN|IFF_NO_PI} device in the calling thread's network namespace. */
+    static TunDevice open(String nameTemplate) throws IOException {
+        return PlainTunDevice.open(nameTemplate);
+    }
+
+    /** The name the kernel gave the device, e.g. "flannel0" for the template "flannel%d". */
+    String name();
+
+    /**
+     * Blocks until a packet arrives, copies it to {@code dst} at its position (at most
+     * {@code dst.remaining()} bytes) and advances the position.
+     *
+     * @return the packet length, or -1 once the device is closed
+     */
+    int read(ByteBuffer dst) throws IOException;
+
+    /**
+     * Blocks until at least one packet arrives, then also takes whatever else is already queued,
+     * up to {@code dsts.length} packets: packet i goes to {@code dsts[i]} at its position (which
+     * advances) and its length to {@code lengths[i]}. One call moves a burst, so the caller can hand
+     * the whole burst on at once.
+     *
+     * @return the number of packets read, or -1 once the device is closed
+     */
+    int readBatch(ByteBuffer[] dsts, int[] lengths) throws IOException;
+
+    /** Writes the bytes between position and limit of {@code src} as one packet; position moves to limit. */
+    void write(ByteBuffer src) throws IOException;
+
+    /** Removes the device (it is not persistent) and makes a blocked or later {@link #read} return -1. */
+    @Override
+    void close();
+}
