@@ -41,8 +41,6 @@ public class AgentClusterRole extends CRUDKubernetesDependentResource<ClusterRol
         }
         rules.add(new PolicyRuleBuilder().withApiGroups(ApiGroup.NAME).withResources("subnetleases")
             .withVerbs("get", "list", "watch", "create", "update", "delete").build());
-        rules.add(new PolicyRuleBuilder().withApiGroups(ApiGroup.NAME).withResources("subnetleases/status")
-            .withVerbs("update").build());
         rules.add(new PolicyRuleBuilder().withApiGroups(ApiGroup.NAME).withResources("overlaynetworks")
             .withResourceNames(network.getMetadata().getName()).withVerbs("get").build());
         if (LeaseStoreSpec.POD_CIDR.equals(store.subnetSourceOrDefault())) {

@@ -9,6 +9,7 @@ import dev.weft.core.api.SubnetLease;
 import dev.weft.core.api.SubnetLeaseStatus;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -41,7 +42,10 @@ import org.jboss.logging.Logger;
     @Dependent(type = AgentConfigMap.class),
     @Dependent(type = AgentDaemonSet.class)
 })
-@ControllerConfiguration(name = "overlaynetwork")
+// Not generation-aware: a spec edit that lands while a reconciliation patches the status would
+// otherwise be taken for our own update and missed. Unchanged status is not written, so our own
+// events do not loop.
+@ControllerConfiguration(name = "overlaynetwork", generationAwareEventProcessing = false)
 public class OverlayNetworkReconciler implements Reconciler<OverlayNetwork>, Cleaner<OverlayNetwork> {
     private static final Logger LOG = Logger.getLogger(OverlayNetworkReconciler.class);
     /** An overlap with another network can clear without an event on this one: look again now and then. */
@@ -65,6 +69,7 @@ public class OverlayNetworkReconciler implements Reconciler<OverlayNetwork>, Cle
     @Override
     public UpdateControl<OverlayNetwork> reconcile(OverlayNetwork network, Context<OverlayNetwork> context) {
         OverlayNetworkStatus status = network.getStatus() == null ? new OverlayNetworkStatus() : network.getStatus();
+        String before = Serialization.asJson(status);
         network.setStatus(status);
         long generation = network.getMetadata().getGeneration() == null ? 0 : network.getMetadata().getGeneration();
         status.setObservedGeneration(generation);
@@ -77,7 +82,7 @@ public class OverlayNetworkReconciler implements Reconciler<OverlayNetwork>, Cle
             Conditions.set(status, Conditions.READY, false, "InvalidSpec", e.getMessage(), generation, clock);
             Conditions.set(status, Conditions.PROGRESSING, false, "InvalidSpec", "nothing is deployed for an invalid spec", generation, clock);
             Conditions.set(status, Conditions.DEGRADED, true, "InvalidSpec", e.getMessage(), generation, clock);
-            return UpdateControl.patchStatus(network).rescheduleAfter(RECHECK_INVALID);
+            return patchIfChanged(network, before).rescheduleAfter(RECHECK_INVALID);
         }
 
         context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
@@ -87,7 +92,12 @@ public class OverlayNetworkReconciler implements Reconciler<OverlayNetwork>, Cle
         DaemonSet daemonSet = context.getSecondaryResource(DaemonSet.class).orElse(null);
         setRolloutStatus(status, daemonSet, generation);
         Conditions.set(status, Conditions.DEGRADED, false, "AsExpected", "the spec is valid", generation, clock);
-        return UpdateControl.patchStatus(network);
+        return patchIfChanged(network, before);
+    }
+
+    private static UpdateControl<OverlayNetwork> patchIfChanged(OverlayNetwork network, String statusBefore) {
+        return statusBefore.equals(Serialization.asJson(network.getStatus()))
+            ? UpdateControl.noUpdate() : UpdateControl.patchStatus(network);
     }
 
     private void setRolloutStatus(OverlayNetworkStatus status, DaemonSet daemonSet, long generation) {

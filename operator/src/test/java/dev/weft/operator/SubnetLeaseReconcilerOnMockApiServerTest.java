@@ -69,6 +69,22 @@ class SubnetLeaseReconcilerOnMockApiServerTest {
     }
 
     @Test
+    void renewedAtFollowsEachRenewal() {
+        lease("expiry.renewed", Instant.now().plus(Duration.ofHours(1)), false);
+        await().atMost(WAIT).until(() -> get("expiry.renewed").getStatus() != null
+            && Long.valueOf(1).equals(get("expiry.renewed").getStatus().getObservedGeneration()));
+        assertNotNull(get("expiry.renewed").getStatus().getRenewedAt());
+
+        client.resources(SubnetLease.class).withName("expiry.renewed").edit(l -> {
+            l.getSpec().setExpiresAt(Instant.now().plus(Duration.ofHours(2)).toString());
+            return l;
+        });
+
+        await().atMost(WAIT).until(() -> Long.valueOf(2).equals(get("expiry.renewed").getStatus().getObservedGeneration()));
+        assertEquals(SubnetLeaseStatus.ACTIVE, state("expiry.renewed"));
+    }
+
+    @Test
     void aMirrorOfAnEtcdLeaseIsLeftToEtcd() throws Exception {
         lease("expiry.mirror", Instant.now().minusSeconds(60), true);
         Thread.sleep(2500);

@@ -14,8 +14,11 @@ public class SubnetLeaseStatus {
     @JsonPropertyDescription("Active, or Expired once expiresAt has passed (the operator deletes it after a grace period).")
     private String state;
 
-    @JsonPropertyDescription("When the holder last created or renewed the lease (RFC 3339).")
+    @JsonPropertyDescription("When the operator saw the lease created or renewed (RFC 3339).")
     private String renewedAt;
+
+    @JsonPropertyDescription("The generation of the lease that renewedAt is about.")
+    private Long observedGeneration;
 
     public SubnetLeaseStatus() {
     }
@@ -29,4 +32,6 @@ public class SubnetLeaseStatus {
     public void setState(String state) { this.state = state; }
     public String getRenewedAt() { return renewedAt; }
     public void setRenewedAt(String renewedAt) { this.renewedAt = renewedAt; }
+    public Long getObservedGeneration() { return observedGeneration; }
+    public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
 }

@@ -5,7 +5,6 @@ import dev.weft.core.api.InvalidSpecException;
 import dev.weft.core.api.OverlayNetwork;
 import dev.weft.core.api.OverlayNetworkConfig;
 import dev.weft.core.api.SubnetLease;
-import dev.weft.core.api.SubnetLeaseStatus;
 import dev.weft.core.config.NetworkConfig;
 import dev.weft.core.lease.ConfigNotFoundException;
 import dev.weft.core.lease.Lease;
@@ -38,6 +37,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Leases as SubnetLease objects (design.md "Lease semantics"): the object's name is the subnet, so
  * creating it is the lock (409: someone else has it); every rewrite carries the resourceVersion it
  * read (409: the lease changed under us); removal is a delete with a resourceVersion precondition.
+ * A lease's version is the object's uid and generation ({@link SubnetLeaseMapping#versionOf}): the
+ * operator's status updates move the resourceVersion but are no change of the lease.
  */
 public final class KubernetesSubnetRegistry implements SubnetRegistry {
     /** Set, with a conditional update, on a lease about to be deleted: that update is what makes the delete ours. */
@@ -130,7 +131,7 @@ public final class KubernetesSubnetRegistry implements SubnetRegistry {
             }
             throw new LeaseStoreException("cannot create SubnetLease " + resource.getMetadata().getName() + ": " + e.getMessage(), e);
         }
-        return Optional.of(SubnetLeaseMapping.toLease(markRenewed(created, now)));
+        return Optional.of(SubnetLeaseMapping.toLease(created));
     }
 
     @Override
@@ -148,34 +149,40 @@ public final class KubernetesSubnetRegistry implements SubnetRegistry {
             }
             throw new LeaseStoreException("cannot update SubnetLease " + name + ": " + e.getMessage(), e);
         }
-        return SubnetLeaseMapping.toLease(markRenewed(updated, now));
+        return SubnetLeaseMapping.toLease(updated);
     }
 
     @Override
     public boolean delete(Lease lease) {
         String name = SubnetLease.nameFor(network, lease.subnet().ipv4());
-        SubnetLease stored;
-        try {
-            stored = currentOrLost(name, lease);
-        } catch (LeaseLostException e) {
-            return false;
-        }
-        // A conditional update claims the object first: a server that ignored delete preconditions (the
-        // mock API server does) could otherwise delete a lease that another host created meanwhile.
-        if (stored.getMetadata().getAnnotations() == null) {
-            stored.getMetadata().setAnnotations(new LinkedHashMap<>());
-        }
-        stored.getMetadata().getAnnotations().put(RELEASING_ANNOTATION, "true");
-        try {
-            stored = leases().resource(stored).update();
-            leases().withName(name).lockResourceVersion(stored.getMetadata().getResourceVersion()).delete();
-            return true;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT || e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            SubnetLease stored;
+            try {
+                stored = currentOrLost(name, lease);
+            } catch (LeaseLostException e) {
                 return false;
             }
-            throw new LeaseStoreException("cannot delete SubnetLease " + name + ": " + e.getMessage(), e);
+            try {
+                // A conditional update claims the object first: a server that ignored delete preconditions
+                // (the mock API server does) could otherwise delete a lease another host created meanwhile.
+                if (stored.getMetadata().getAnnotations() == null) {
+                    stored.getMetadata().setAnnotations(new LinkedHashMap<>());
+                }
+                stored.getMetadata().getAnnotations().put(RELEASING_ANNOTATION, "true");
+                stored = leases().resource(stored).update();
+                leases().withName(name).lockResourceVersion(stored.getMetadata().getResourceVersion()).delete();
+                return true;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+                    return false;
+                }
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+                    throw new LeaseStoreException("cannot delete SubnetLease " + name + ": " + e.getMessage(), e);
+                }
+                // 409: a status update or a renewal came first; look again whether it is still ours
+            }
         }
+        return false;
     }
 
     @Override
@@ -206,23 +213,12 @@ public final class KubernetesSubnetRegistry implements SubnetRegistry {
         if (stored == null) {
             throw new LeaseLostException("lease " + name + " is gone");
         }
-        if (!stored.getMetadata().getResourceVersion().equals(lease.version())) {
-            throw new LeaseLostException("lease " + name + " changed since it was read (resourceVersion "
-                + lease.version() + ", now " + stored.getMetadata().getResourceVersion() + ")");
+        String version = SubnetLeaseMapping.versionOf(stored);
+        if (!version.equals(lease.version())) {
+            throw new LeaseLostException("lease " + name + " changed since it was read (version "
+                + lease.version() + ", now " + version + ")");
         }
         return stored;
-    }
-
-    /** Status Active and renewedAt now; the status subresource moves the resourceVersion, so the result is the lease. */
-    private SubnetLease markRenewed(SubnetLease resource, Instant now) {
-        resource.setStatus(new SubnetLeaseStatus(SubnetLeaseStatus.ACTIVE, now.toString()));
-        try {
-            return leases().resource(resource).updateStatus();
-        } catch (KubernetesClientException e) {
-            // The lease itself is written; a status is only for people. Keep the version we hold.
-            LOG.log(Level.WARNING, "cannot set the status of SubnetLease {0}: {1}", resource.getMetadata().getName(), e.getMessage());
-            return resource;
-        }
     }
 
     /** The lease, or empty (logged) when the object is malformed or belongs to another network. */

@@ -80,10 +80,18 @@ public final class SubnetLeaseMapping {
                 backend == null ? null : text(backend.getData()),
                 backend == null ? null : text(backend.getV6Data()));
             Instant expiration = spec.getExpiresAt() == null ? null : Instant.parse(spec.getExpiresAt());
-            return new Lease(key, attrs, expiration, resource.getMetadata().getResourceVersion());
+            return new Lease(key, attrs, expiration, versionOf(resource));
         } catch (IllegalArgumentException | NullPointerException | DateTimeParseException e) {
             throw new IllegalArgumentException("SubnetLease " + name + " is malformed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The lease's version: the object's uid (a lease deleted and created again is another lease) and
+     * its generation, which only a change of the spec moves (status updates move the resourceVersion).
+     */
+    public static String versionOf(SubnetLease resource) {
+        return resource.getMetadata().getUid() + "/" + resource.getMetadata().getGeneration();
     }
 
     /** Whether two leases say the same thing (subnet, attributes, expiration), whatever their versions. */
