@@ -2,6 +2,7 @@ package dev.weft.operator;
 
 import dev.weft.core.api.ApiGroup;
 import dev.weft.core.api.InvalidSpecException;
+import dev.weft.core.api.LeaseStoreSpec;
 import dev.weft.core.api.OverlayNetwork;
 import dev.weft.core.api.OverlayNetworkConfig;
 import dev.weft.core.api.OverlayNetworkStatus;
@@ -23,6 +24,7 @@ import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,6 +54,9 @@ public class OverlayNetworkReconciler implements Reconciler<OverlayNetwork>, Cle
     private static final Duration RECHECK_INVALID = Duration.ofSeconds(30);
 
     private final Clock clock = Clock.systemUTC();
+
+    @Inject
+    EtcdNetworks etcdNetworks;
 
     @Override
     public List<EventSource<?, OverlayNetwork>> prepareEventSources(EventSourceContext<OverlayNetwork> context) {
@@ -86,13 +91,47 @@ public class OverlayNetworkReconciler implements Reconciler<OverlayNetwork>, Cle
         }
 
         context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+        boolean etcdTrouble = checkEtcd(network, config, context, status, generation);
 
         int leased = (int) context.getSecondaryResources(SubnetLease.class).stream().filter(this::isLive).count();
         status.setSubnets(new OverlayNetworkStatus.Subnets(config.network().ipv4Capacity(), leased));
         DaemonSet daemonSet = context.getSecondaryResource(DaemonSet.class).orElse(null);
         setRolloutStatus(status, daemonSet, generation);
-        Conditions.set(status, Conditions.DEGRADED, false, "AsExpected", "the spec is valid", generation, clock);
-        return patchIfChanged(network, before);
+        UpdateControl<OverlayNetwork> control = patchIfChanged(network, before);
+        return etcdTrouble ? control.rescheduleAfter(RECHECK_INVALID) : control;
+    }
+
+    /**
+     * With the etcd store: writes the config to {@code <prefix>/config} when absent, keeps the lease
+     * mirror running, and says in Degraded when etcd holds another config or cannot be reached.
+     * With the kubernetes store, Degraded only says the spec is valid. True when etcd needs a retry.
+     */
+    private boolean checkEtcd(OverlayNetwork network, OverlayNetworkConfig config, Context<OverlayNetwork> context,
+                              OverlayNetworkStatus status, long generation) {
+        String name = network.getMetadata().getName();
+        if (!LeaseStoreSpec.ETCD.equals(network.getSpec().leaseStoreOrDefault().typeOrDefault())) {
+            etcdNetworks.close(name);
+            Conditions.set(status, Conditions.DEGRADED, false, "AsExpected", "the spec is valid", generation, clock);
+            return false;
+        }
+        try {
+            var check = etcdNetworks.sync(network, config.network(), context.getClient(), AgentObjects.namespace(context));
+            switch (check.state()) {
+                case DIFFERENT -> Conditions.set(status, Conditions.DEGRADED, true, "EtcdConfigDiffers", "etcd key "
+                    + check.key() + " holds a different network config, which flanneld and the agents follow: "
+                    + check.etcdJson() + "; delete the key to have the spec's written, or change the spec", generation, clock);
+                case WRITTEN -> Conditions.set(status, Conditions.DEGRADED, false, "EtcdConfigWritten",
+                    "wrote the network config to etcd key " + check.key(), generation, clock);
+                case SAME -> Conditions.set(status, Conditions.DEGRADED, false, "AsExpected",
+                    "etcd key " + check.key() + " holds the spec's network config", generation, clock);
+            }
+            return false;
+        } catch (RuntimeException e) {
+            LOG.warnf("OverlayNetwork %s: etcd: %s", name, e.getMessage());
+            Conditions.set(status, Conditions.DEGRADED, true, "EtcdUnreachable", "etcd " 
+                + network.getSpec().getLeaseStore().getEtcd().getEndpoints() + ": " + e.getMessage(), generation, clock);
+            return true;
+        }
     }
 
     private static UpdateControl<OverlayNetwork> patchIfChanged(OverlayNetwork network, String statusBefore) {
@@ -137,12 +176,13 @@ public class OverlayNetworkReconciler implements Reconciler<OverlayNetwork>, Cle
     }
 
     /**
-     * Removes what the network deployed, and the leases its agents held (reservations stay: people
-     * made them). Owner references would have the API server's garbage collector do the first part;
+     * Stops the etcd mirror and removes what the network deployed, and the leases its agents held or
+     * that mirrored etcd (reservations stay: people made them). Owner references would have the API server's garbage collector do the first part;
      * doing it here makes deletion complete whether or not a collector runs.
      */
     @Override
     public DeleteControl cleanup(OverlayNetwork network, Context<OverlayNetwork> context) {
+        etcdNetworks.close(network.getMetadata().getName());
         KubernetesClient client = context.getClient();
         String name = AgentObjects.name(network);
         String namespace = AgentObjects.namespace(context);

@@ -288,7 +288,8 @@ class OverlayNetworkReconcilerOnMockApiServerTest {
     void theEtcdStoreGetsEtcdFlagsTheTlsSecretAndNoKubernetesRights() {
         OverlayNetwork network = network(s -> {
             var etcd = new EtcdStoreSpec();
-            etcd.setEndpoints(List.of("https://10.0.0.1:2379", "https://10.0.0.2:2379"));
+            // Loopback only, and nothing listens there: the operator must not reach any other address.
+            etcd.setEndpoints(List.of("https://127.0.0.1:1", "https://127.0.0.2:1"));
             etcd.setTlsSecretRef(new EtcdStoreSpec.SecretRef("etcd-client-tls"));
             var store = new LeaseStoreSpec();
             store.setType("etcd");
@@ -298,13 +299,17 @@ class OverlayNetworkReconcilerOnMockApiServerTest {
         await().atMost(WAIT).until(() -> daemonSet(network) != null);
         var pod = daemonSet(network).getSpec().getTemplate().getSpec();
         assertTrue(pod.getContainers().get(0).getArgs().containsAll(List.of("--store=etcd",
-            "--etcd-endpoints=https://10.0.0.1:2379,https://10.0.0.2:2379", "--etcd-prefix=/coreos.com/network",
+            "--etcd-endpoints=https://127.0.0.1:1,https://127.0.0.2:1", "--etcd-prefix=/coreos.com/network",
             "--etcd-cafile=/etc/weft/etcd-tls/ca.crt", "--etcd-certfile=/etc/weft/etcd-tls/tls.crt",
             "--etcd-keyfile=/etc/weft/etcd-tls/tls.key")), pod.getContainers().get(0).getArgs().toString());
         assertEquals("etcd-client-tls", pod.getVolumes().stream().filter(v -> v.getName().equals("etcd-tls")).findFirst()
             .orElseThrow().getSecret().getSecretName());
         await().atMost(WAIT).until(() -> client.rbac().clusterRoles().withName("weft-agent-" + network.getMetadata().getName()).get() != null);
         assertTrue(client.rbac().clusterRoles().withName("weft-agent-" + network.getMetadata().getName()).get().getRules().isEmpty());
+        // The operator cannot reach etcd without the Secret, and says so.
+        await().atMost(WAIT).until(() -> condition(network, "Degraded") != null
+            && "EtcdUnreachable".equals(condition(network, "Degraded").getReason()));
+        assertTrue(condition(network, "Degraded").getMessage().contains("etcd-client-tls"), condition(network, "Degraded").getMessage());
     }
 
     @Test
