@@ -212,7 +212,9 @@ public class AgentDaemonSet extends CRUDKubernetesDependentResource<DaemonSet, O
     }
 
     private static VolumeMount mount(String name, String path, boolean readOnly) {
-        return new VolumeMountBuilder().withName(name).withMountPath(path).withReadOnly(readOnly).build();
+        // readOnly only when true: the API server drops a false one, and the dependent's matcher would
+        // then see a difference on every reconciliation and update forever.
+        return new VolumeMountBuilder().withName(name).withMountPath(path).withReadOnly(readOnly ? Boolean.TRUE : null).build();
     }
 
     private static Volume hostPath(String name, String path, String type) {

@@ -128,7 +128,7 @@ public class OverlayNetworkReconciler implements Reconciler<OverlayNetwork>, Cle
             return false;
         } catch (RuntimeException e) {
             LOG.warnf("OverlayNetwork %s: etcd: %s", name, e.getMessage());
-            Conditions.set(status, Conditions.DEGRADED, true, "EtcdUnreachable", "etcd " 
+            Conditions.set(status, Conditions.DEGRADED, true, "EtcdUnreachable", "etcd "
                 + network.getSpec().getLeaseStore().getEtcd().getEndpoints() + ": " + e.getMessage(), generation, clock);
             return true;
         }

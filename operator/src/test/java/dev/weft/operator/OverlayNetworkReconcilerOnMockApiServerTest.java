@@ -220,6 +220,43 @@ class OverlayNetworkReconcilerOnMockApiServerTest {
         assertEquals("RollingUpdate", daemonSet(network).getSpec().getUpdateStrategy().getType());
     }
 
+    @Test
+    void fieldsTheApiServerDefaultsAreLeftAloneSoTheAgentsAreNotRolledForNothing() throws Exception {
+        OverlayNetwork network = network(s -> { });
+        await().atMost(WAIT).until(() -> daemonSet(network) != null);
+        DaemonSet ds = daemonSet(network);
+        assertTrue(ds.getSpec().getTemplate().getSpec().getContainers().get(0).getVolumeMounts().stream()
+            .noneMatch(m -> Boolean.FALSE.equals(m.getReadOnly())), "no readOnly: false, which the API server would drop");
+        // What the API server adds on its own:
+        client.apps().daemonSets().inNamespace(namespace()).withName(ds.getMetadata().getName()).edit(d -> {
+            d.getSpec().getTemplate().getSpec().getContainers().forEach(c -> {
+                c.setImagePullPolicy("IfNotPresent");
+                c.setTerminationMessagePath("/dev/termination-log");
+            });
+            d.getSpec().setRevisionHistoryLimit(10);
+            return d;
+        });
+        long generation = daemonSet(network).getMetadata().getGeneration();
+
+        // Reconcile again (a lease event does it) and give the operator time to act.
+        var lease = new SubnetLease();
+        String cidr = network.getSpec().getNetwork().replace(".0.0/16", ".3.0/24");
+        lease.setMetadata(new ObjectMetaBuilder().withName(SubnetLease.nameFor(network.getMetadata().getName(), Cidr.parse(cidr)))
+            .addToLabels(ApiGroup.NETWORK_LABEL, network.getMetadata().getName()).build());
+        var spec = new SubnetLeaseSpec();
+        spec.setNetwork(network.getMetadata().getName());
+        spec.setSubnet(cidr);
+        spec.setPublicIP("192.168.9.3");
+        lease.setSpec(spec);
+        client.resource(lease).create();
+        await().atMost(WAIT).until(() -> fresh(network).getStatus().getSubnets().getLeased() == 1);
+        Thread.sleep(500);
+
+        DaemonSet after = daemonSet(network);
+        assertEquals(generation, after.getMetadata().getGeneration(), "the DaemonSet was not rewritten");
+        assertEquals("IfNotPresent", after.getSpec().getTemplate().getSpec().getContainers().get(0).getImagePullPolicy());
+    }
+
     static Stream<Arguments> invalidSpecs() {
         return Stream.of(
             Arguments.of("a bad CIDR", (Consumer<OverlayNetworkSpec>) s -> s.setNetwork("10.300.0.0/16"), "spec.network"),
