@@ -28,6 +28,7 @@ public final class Errno {
     public static final int ENETDOWN = 100;
     public static final int ENETUNREACH = 101;
     public static final int ENOBUFS = 105;
+    public static final int ECONNREFUSED = 111;
     public static final int EHOSTUNREACH = 113;
 
     private static final Map<Integer, String> NAMES = Map.ofEntries(
@@ -40,7 +41,8 @@ public final class Errno {
         Map.entry(EOPNOTSUPP, "EOPNOTSUPP"), Map.entry(EAFNOSUPPORT, "EAFNOSUPPORT"),
         Map.entry(EADDRINUSE, "EADDRINUSE"), Map.entry(EADDRNOTAVAIL, "EADDRNOTAVAIL"),
         Map.entry(ENETDOWN, "ENETDOWN"), Map.entry(ENETUNREACH, "ENETUNREACH"),
-        Map.entry(ENOBUFS, "ENOBUFS"), Map.entry(EHOSTUNREACH, "EHOSTUNREACH"));
+        Map.entry(ENOBUFS, "ENOBUFS"), Map.entry(ECONNREFUSED, "ECONNREFUSED"),
+        Map.entry(EHOSTUNREACH, "EHOSTUNREACH"));
 
     private Errno() {
     }

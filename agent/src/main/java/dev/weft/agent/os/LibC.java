@@ -75,6 +75,9 @@ public interface LibC {
 
     int setsockopt(int fd, int level, int optname, long optval, int optlen);
 
+    /** {@code optlen} is the address of a socklen_t holding the buffer size on entry. */
+    int getsockopt(int fd, int level, int optname, long optval, long optlen);
+
     int poll(long fds, long nfds, int timeoutMillis);
 
     int eventfd(int initval, int flags);

@@ -4,7 +4,6 @@ import dev.weft.core.net.IpAddresses;
 import java.io.Closeable;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;

@@ -37,7 +37,7 @@ final class PeerTable {
             } else {
                 oddSized.add(peer);
             }
-            addPublicIp(IpAddresses.toInt(peer.publicIp()));
+            addPublicIp(peer.publicIpInt());
         }
         this.size = all.size();
     }

@@ -1,50 +1,32 @@
 package dev.weft.agent.udp;
 
 import dev.weft.agent.os.TunDevice;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.channel.socket.DatagramPacket;
+import dev.weft.agent.os.UdpSocket;
 import java.io.IOException;
-import java.net.Inet4Address;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
+import java.nio.ByteOrder;
 import org.jboss.logging.Logger;
 
 /**
  * Moves packets between the TUN device and the UDP socket in Flannel's wire format: every datagram
- * carries exactly one whole IP packet. TUN → UDP runs on its own thread (a blocking TUN read);
- * UDP → TUN runs on the Netty epoll event loop (recvmmsg batches). Peers and the local subnet are
- * swapped in atomically; the data path never waits for the lease store.
+ * carries exactly one whole IP packet. Two threads, one per direction, each with its own
+ * preallocated, pinned buffers, so the hot path allocates nothing and takes no lock: peers and
+ * the local subnet are immutable snapshots swapped through volatile fields.
  */
 final class UdpTunnel implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(UdpTunnel.class);
-    /** 4 MiB asked gives 8 MiB in the kernel: a saturated link does not overflow it (Flannel's 208 KiB loses ~8 %). */
-    static final int SOCKET_BUFFER_BYTES = 4 << 20;
-    /** Packets taken from TUN per read call at most (what is queued, never waiting for more). */
-    private static final int BURST = 64;
+    /** Room for the largest datagram GRO can hand over, or a TUN super-packet with its header. */
+    static final int BUFFER_BYTES = 1 << 17;
 
     private final TunDevice tun;
+    private final UdpSocket socket;
+    private final int port;
     private final DataPathStats stats;
-    private final int maxPacket;
-    private final ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
     private final ByteBuffer icmpOut = ByteBuffer.allocateDirect(Ipv4Header.MIN_LENGTH + 8 + 60 + 8);
     private volatile PeerTable peers;
     private volatile LocalSubnet local;
-    private EpollEventLoopGroup group;
-    private Channel channel;
-    private Thread tunReader;
+    private Thread egress;
+    private Thread ingress;
     private volatile boolean running;
 
     /** This host's subnet as ints for the per-packet check, and the TUN address ICMP replies come from. */
@@ -54,9 +36,10 @@ final class UdpTunnel implements AutoCloseable {
         }
     }
 
-    UdpTunnel(TunDevice tun, int maxPacket, PeerTable peers, LocalSubnet local, DataPathStats stats) {
+    UdpTunnel(TunDevice tun, UdpSocket socket, int port, PeerTable peers, LocalSubnet local, DataPathStats stats) {
         this.tun = tun;
-        this.maxPacket = maxPacket;
+        this.socket = socket;
+        this.port = port;
         this.peers = peers;
         this.local = local;
         this.stats = stats;
@@ -70,109 +53,80 @@ final class UdpTunnel implements AutoCloseable {
         this.local = subnet;
     }
 
-    /** Binds the UDP socket and starts both directions. */
-    void start(InetSocketAddress bindAddress) throws InterruptedException {
-        group = new EpollEventLoopGroup(1, (ThreadFactory) r -> new Thread(r, "weft-udp-rx"));
-        // recvmmsg: Netty splits one large receive buffer into datagrams of at most this size.
-        int maxDatagram = Math.max(maxPacket, 1500);
-        channel = new Bootstrap()
-            .group(group)
-            .channel(EpollDatagramChannel.class)
-            .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
-            .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagram)
-            .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagram * 32))
-            .handler(new Ingress())
-            .bind(bindAddress).sync().channel();
+    void start() {
         running = true;
-        tunReader = new Thread(this::egressLoop, "weft-tun-rx");
-        tunReader.setDaemon(true);
-        tunReader.start();
-        LOG.infof("UDP tunnel: %s <-> udp %s (receive buffer %d bytes)", tun.name(), bindAddress,
-            channel.config().getOption(ChannelOption.SO_RCVBUF));
+        egress = daemon("weft-tun-rx", this::egressLoop);
+        ingress = daemon("weft-udp-rx", this::ingressLoop);
     }
 
-    /**
-     * TUN → UDP: read a burst of packets, route each (peer by masking, TTL), and hand the burst to
-     * the event loop as one task that writes them all and flushes once (sendmmsg).
-     */
+    private static Thread daemon(String name, Runnable body) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    // ---- TUN → UDP
+
     private void egressLoop() {
-        ByteBuf[] bufs = new ByteBuf[BURST];
-        ByteBuffer[] views = new ByteBuffer[BURST];
-        int[] lengths = new int[BURST];
+        ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
         while (running) {
-            for (int i = 0; i < BURST; i++) {
-                if (bufs[i] == null) {
-                    bufs[i] = allocator.directBuffer(maxPacket, maxPacket);
-                    views[i] = bufs[i].nioBuffer(0, maxPacket);
-                }
-                views[i].clear();
-            }
-            int count;
+            int length;
             try {
-                count = tun.readBatch(views, lengths);
+                in.clear();
+                length = tun.read(in);
             } catch (IOException e) {
                 if (running) {
                     LOG.errorf(e, "reading %s failed; the tunnel stops sending", tun.name());
                 }
-                break;
+                return;
             }
-            if (count < 0) {
-                break;
+            if (length < 0) {
+                return;
             }
-            DatagramPacket[] burst = new DatagramPacket[count];
-            int sending = 0;
-            for (int i = 0; i < count; i++) {
-                ByteBuf buf = bufs[i];
-                buf.writerIndex(lengths[i]);
-                Peer peer = route(buf, lengths[i]);
-                if (peer != null) {
-                    burst[sending++] = new DatagramPacket(buf, peer.endpoint());
-                    stats.sent(lengths[i]);
-                    bufs[i] = null; // Netty releases it once sent
-                }
-            }
-            if (sending > 0) {
-                int n = sending;
-                channel.eventLoop().execute(() -> {
-                    for (int i = 0; i < n; i++) {
-                        channel.write(burst[i], channel.voidPromise());
-                    }
-                    channel.flush();
-                });
-            }
-        }
-        for (ByteBuf buf : bufs) {
-            if (buf != null) {
-                buf.release();
+            try {
+                sendPacket(in, 0, length);
+            } catch (IOException e) {
+                stats.dropped(DropReason.SEND_FAILED);
+                LOG.debugf(e, "send failed");
             }
         }
     }
 
-    /** Checks an outgoing packet and picks its peer; null when it is dropped (counted). */
-    private Peer route(ByteBuf buf, int length) {
-        ByteBuffer packet = buf.nioBuffer(0, length);
+    /** Routes one IP packet from TUN and sends it to its peer as one datagram. */
+    private void sendPacket(ByteBuffer buf, int off, int length) throws IOException {
+        Peer peer = route(buf, off, length);
+        if (peer == null) {
+            return;
+        }
+        if (socket.send(buf, off, length, peer.publicIpInt(), port, 0)) {
+            stats.sent(length);
+        } else {
+            stats.dropped(DropReason.SEND_FAILED);
+        }
+    }
+
+    /** Checks an outgoing packet, picks its peer and decrements the TTL; null when dropped (counted). */
+    private Peer route(ByteBuffer packet, int off, int length) {
         if (length < 1) {
             stats.dropped(DropReason.MALFORMED);
             return null;
         }
-        int version = Ipv4Header.version(packet, 0);
-        if (version == 6) {
+        if (Ipv4Header.version(packet, off) == 6) {
             stats.dropped(DropReason.UNSUPPORTED_FAMILY);
             return null;
         }
-        if (!Ipv4Header.isValid(packet, 0, length)) {
+        if (!Ipv4Header.isValid(packet, off, length)) {
             stats.dropped(DropReason.MALFORMED);
             return null;
         }
-        Peer peer = peers.lookup(Ipv4Header.destination(packet, 0));
+        Peer peer = peers.lookup(Ipv4Header.destination(packet, off));
         if (peer == null) {
             stats.dropped(DropReason.NO_PEER);
-            replyNetUnreachable(packet);
+            replyNetUnreachable(packet, off);
             return null;
         }
-        if (!Ipv4Header.decrementTtl(packet, 0)) {
+        if (!Ipv4Header.decrementTtl(packet, off)) {
             stats.dropped(DropReason.TTL_EXPIRED);
             return null;
         }
@@ -180,11 +134,11 @@ final class UdpTunnel implements AutoCloseable {
     }
 
     /** Tells the sender its destination has no peer, as a router would; never for ICMP or later fragments. */
-    private void replyNetUnreachable(ByteBuffer packet) {
-        if (Ipv4Header.protocol(packet, 0) == Ipv4Header.PROTO_ICMP || !Ipv4Header.isFirstFragment(packet, 0)) {
+    private void replyNetUnreachable(ByteBuffer packet, int off) {
+        if (Ipv4Header.protocol(packet, off) == Ipv4Header.PROTO_ICMP || !Ipv4Header.isFirstFragment(packet, off)) {
             return;
         }
-        int length = Ipv4Header.writeNetUnreachable(packet, 0, local.tunAddress(), icmpOut);
+        int length = Ipv4Header.writeNetUnreachable(packet, off, local.tunAddress(), icmpOut);
         try {
             tun.write(icmpOut.clear().limit(length));
         } catch (IOException e) {
@@ -192,62 +146,77 @@ final class UdpTunnel implements AutoCloseable {
         }
     }
 
-    /** UDP → TUN: only from a leased peer, only for our subnet. */
-    private final class Ingress extends SimpleChannelInboundHandler<DatagramPacket> {
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket datagram) {
-            ByteBuf content = datagram.content();
-            int length = content.readableBytes();
-            if (!(datagram.sender().getAddress() instanceof Inet4Address sender)
-                    || !peers.isPeerAddress(dev.weft.core.net.IpAddresses.toInt(sender))) {
-                stats.dropped(DropReason.UNKNOWN_SENDER);
-                return;
-            }
-            ByteBuffer packet = content.nioBuffer(content.readerIndex(), length);
-            if (length < 1 || Ipv4Header.version(packet, 0) != 4 || !Ipv4Header.isValid(packet, 0, length)) {
-                stats.dropped(length >= 1 && Ipv4Header.version(packet, 0) == 6 ? DropReason.UNSUPPORTED_FAMILY : DropReason.MALFORMED);
-                return;
-            }
-            if (!local.contains(Ipv4Header.destination(packet, 0))) {
-                stats.dropped(DropReason.NOT_LOCAL_SUBNET);
-                return;
-            }
-            if (!Ipv4Header.decrementTtl(packet, 0)) {
-                stats.dropped(DropReason.TTL_EXPIRED);
-                return;
-            }
-            try {
-                tun.write(packet);
-                stats.received(length);
-            } catch (IOException e) {
-                stats.dropped(DropReason.TUN_WRITE_FAILED);
-            }
-        }
+    // ---- UDP → TUN
 
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // A send error (e.g. ICMP port unreachable surfaced on the socket) must not close the channel.
-            stats.dropped(DropReason.SEND_FAILED);
-            LOG.debugf(cause, "UDP socket error");
+    private void ingressLoop() {
+        ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
+        UdpSocket.Received from = new UdpSocket.Received();
+        while (running) {
+            int length;
+            try {
+                length = socket.receive(in, 0, BUFFER_BYTES, from);
+            } catch (IOException e) {
+                if (running) {
+                    LOG.errorf(e, "receiving on UDP port %d failed; the tunnel stops receiving", port);
+                }
+                return;
+            }
+            if (length < 0) {
+                return;
+            }
+            // With GRO one receive holds several datagrams of one sender, each segmentSize long but the last.
+            int step = from.segmentSize() > 0 ? from.segmentSize() : length;
+            boolean knownSender = peers.isPeerAddress(from.sourceIp());
+            for (int off = 0; off < length; off += step) {
+                int datagram = Math.min(step, length - off);
+                if (!knownSender) {
+                    stats.dropped(DropReason.UNKNOWN_SENDER);
+                } else {
+                    receivePacket(in, off, datagram);
+                }
+            }
         }
     }
 
-    /** Stops both directions and closes the socket; the TUN device is closed by its owner. */
+    /** Checks one packet from a peer and writes it to TUN. */
+    private void receivePacket(ByteBuffer buf, int off, int length) {
+        if (length < 1 || Ipv4Header.version(buf, off) != 4 || !Ipv4Header.isValid(buf, off, length)) {
+            stats.dropped(length >= 1 && Ipv4Header.version(buf, off) == 6 ? DropReason.UNSUPPORTED_FAMILY : DropReason.MALFORMED);
+            return;
+        }
+        if (!local.contains(Ipv4Header.destination(buf, off))) {
+            stats.dropped(DropReason.NOT_LOCAL_SUBNET);
+            return;
+        }
+        if (!Ipv4Header.decrementTtl(buf, off)) {
+            stats.dropped(DropReason.TTL_EXPIRED);
+            return;
+        }
+        // Trailing bytes past the IP total length are not part of the packet.
+        int packetLength = Ipv4Header.totalLength(buf, off);
+        try {
+            tun.write(buf.limit(off + packetLength).position(off));
+            stats.received(packetLength);
+        } catch (IOException e) {
+            stats.dropped(DropReason.TUN_WRITE_FAILED);
+        } finally {
+            buf.clear();
+        }
+    }
+
+    /** Stops both directions: closing the socket and the TUN (by its owner) wakes the threads. */
     @Override
     public void close() {
         running = false;
-        if (channel != null) {
-            channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-        }
-        if (group != null) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
-        }
+        socket.close();
     }
 
-    /** Waits for the TUN reader to stop after the device was closed. */
+    /** Waits for both threads to leave after the socket and the TUN were closed. */
     void awaitStopped() throws InterruptedException {
-        if (tunReader != null) {
-            tunReader.join(3000);
+        for (Thread t : new Thread[] {egress, ingress}) {
+            if (t != null) {
+                t.join(3000);
+            }
         }
     }
 }

@@ -130,6 +130,29 @@ class UdpOverlayEndToEndIT {
 
     @Test
     @Order(6)
+    void forwardingGoesOnWhileEtcdIsUnreachableAndTheWatchRecovers() throws Exception {
+        lab.exec("ul", "ip", "link", "set", "etcd", "down"); // cut etcd off the underlay
+        try {
+            Thread.sleep(3000);
+            assertPing(1, 2);
+            assertPing(3, 1);
+            assertEquals(0, lab.status("h1", "curl", "-fsS", "-m", "2", "http://127.0.0.1:8471/readyz"), "still ready");
+        } finally {
+            lab.exec("ul", "ip", "link", "set", "etcd", "up");
+        }
+        // After the outage the agents see new leases again.
+        String lease = lab.etcdctl("lease", "grant", "600").split(" ")[1];
+        lab.etcdctl("put", SUBNETS + "10.1.98.0-24", "{\"PublicIP\":\"192.168.0.101\",\"PublicIPv6\":null}", "--lease=" + lease);
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> lab.metric(2, "weft_peers") == 3.0);
+        } finally {
+            lab.etcdctl("del", SUBNETS + "10.1.98.0-24");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> lab.metric(2, "weft_peers") == 2.0);
+    }
+
+    @Test
+    @Order(7)
     void aKilledAgentRestartsOnTheSameSubnet() throws Exception {
         String before = lab.subnetEnv(2);
         lab.lab("agent-stop", "--host", "2", "--kill");
@@ -141,7 +164,7 @@ class UdpOverlayEndToEndIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aDeletedLeaseIsDroppedByPeersAndReacquiredByItsHost() throws Exception {
         String key = SUBNETS + subnetKeyOf(lab.subnetEnv(3));
         lab.etcdctl("del", key);
@@ -154,7 +177,7 @@ class UdpOverlayEndToEndIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void sigtermKeepsTheLeaseAndRemovesFlannel0() throws Exception {
         String key = SUBNETS + subnetKeyOf(lab.subnetEnv(1));
         lab.lab("agent-stop", "--host", "1");

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.weft.core.net.Cidr;
 import dev.weft.core.net.IpAddresses;
 import java.net.Inet4Address;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,7 +17,7 @@ class PeerTableTest {
 
     static Peer peer(String subnet, String publicIp) {
         Inet4Address ip = IpAddresses.parseIpv4(publicIp);
-        return new Peer(Cidr.parse(subnet), ip, new InetSocketAddress(ip, 8285));
+        return Peer.of(Cidr.parse(subnet), ip);
     }
 
     static int ip(String text) {

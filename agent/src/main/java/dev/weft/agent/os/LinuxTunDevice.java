@@ -8,22 +8,28 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * {@code /dev/net/tun} opened non-blocking with {@code IFF_TUN|IFF_NO_PI}. A reader waits in
+ * {@code /dev/net/tun} opened non-blocking with {@code IFF_TUN|IFF_NO_PI}, and with
+ * {@code IFF_VNET_HDR} plus {@code TUNSETOFFLOAD} when offloads are asked for. A reader waits in
  * poll(2) on the device and on an eventfd that {@link #close()} signals, so closing never
  * races a thread that is still inside read(2) on a reused descriptor.
  */
-final class PlainTunDevice implements TunDevice {
+final class LinuxTunDevice implements TunDevice {
     static final long TUNSETIFF = 0x400454caL;
     static final short IFF_TUN = 0x0001;
     static final short IFF_NO_PI = 0x1000;
+    static final short IFF_VNET_HDR = 0x4000;
+    static final long TUNSETOFFLOAD = 0x400454d0L;
     static final int IFNAMSIZ = 16;
     private static final int IFREQ_SIZE = 40;
+    /** A bit above every TUN_F_* flag, marking "opened with IFF_VNET_HDR". */
+    private static final int VIRTIO_HEADER = 1 << 30;
 
     private static final LibC C = LibC.INSTANCE;
 
     private final int fd;
     private final int wakeFd;
     private final String name;
+    private final int offloads;
     /** Two struct pollfd {int fd; short events; short revents}: device, then wake eventfd. Pinned. */
     private final ByteBuffer pollFds;
     private final long pollFdsAddress;
@@ -35,10 +41,11 @@ final class PlainTunDevice implements TunDevice {
     private final ReentrantLock readTurn = new ReentrantLock();
     private volatile boolean closed;
 
-    private PlainTunDevice(int fd, int wakeFd, String name) {
+    private LinuxTunDevice(int fd, int wakeFd, String name, int offloads) {
         this.fd = fd;
         this.wakeFd = wakeFd;
         this.name = name;
+        this.offloads = offloads;
         this.pollFds = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
         this.pollFdsAddress = LibC.address(pollFds);
         pollFds.putInt(0, fd).putShort(4, LibC.POLLIN);
@@ -46,7 +53,11 @@ final class PlainTunDevice implements TunDevice {
         this.wakeValue = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1L);
     }
 
-    static PlainTunDevice open(String nameTemplate) throws IOException {
+    /**
+     * Opens the device; with {@code wantedOffloads} non-empty, also with a virtio header and the
+     * first of those offload sets the kernel accepts (none accepted: a plain device).
+     */
+    static LinuxTunDevice open(String nameTemplate, int... wantedOffloads) throws IOException {
         byte[] nameBytes = nameTemplate.getBytes(StandardCharsets.US_ASCII);
         if (nameBytes.length == 0 || nameBytes.length >= IFNAMSIZ) {
             throw new IllegalArgumentException("TUN name \"" + nameTemplate + "\" must be 1.." + (IFNAMSIZ - 1) + " characters");
@@ -58,16 +69,33 @@ final class PlainTunDevice implements TunDevice {
         try {
             ByteBuffer ifreq = ByteBuffer.allocateDirect(IFREQ_SIZE).order(ByteOrder.LITTLE_ENDIAN);
             ifreq.put(0, nameBytes);
-            ifreq.putShort(IFNAMSIZ, (short) (IFF_TUN | IFF_NO_PI));
+            boolean virtio = wantedOffloads.length > 0;
+            ifreq.putShort(IFNAMSIZ, (short) (IFF_TUN | IFF_NO_PI | (virtio ? IFF_VNET_HDR : 0)));
             if (C.ioctl(fd, TUNSETIFF, LibC.address(ifreq)) < 0) {
                 throw NativeException.last("ioctl TUNSETIFF " + nameTemplate);
             }
             String actual = cString(ifreq, IFNAMSIZ);
+            int offloads = 0;
+            if (virtio) {
+                offloads = -1;
+                for (int wanted : wantedOffloads) {
+                    // The argument is the flag set itself, not a pointer.
+                    if (C.ioctl(fd, TUNSETOFFLOAD, wanted) == 0) {
+                        offloads = wanted;
+                        break;
+                    }
+                }
+                if (offloads < 0) {
+                    // Keep the header (reads carry a zero one) but nothing is offloaded.
+                    C.ioctl(fd, TUNSETOFFLOAD, 0);
+                    offloads = 0;
+                }
+            }
             int wakeFd = C.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
             if (wakeFd < 0) {
                 throw NativeException.last("eventfd for TUN " + actual);
             }
-            return new PlainTunDevice(fd, wakeFd, actual);
+            return new LinuxTunDevice(fd, wakeFd, actual, virtio ? offloads | VIRTIO_HEADER : 0);
         } catch (IOException | RuntimeException e) {
             C.close(fd);
             throw e;
@@ -87,6 +115,16 @@ final class PlainTunDevice implements TunDevice {
     @Override
     public String name() {
         return name;
+    }
+
+    @Override
+    public boolean hasVirtioHeader() {
+        return (offloads & VIRTIO_HEADER) != 0;
+    }
+
+    @Override
+    public int offloads() {
+        return offloads & ~VIRTIO_HEADER;
     }
 
     @Override
