@@ -12,6 +12,11 @@ import dev.weft.agent.udp.DataPathStats;
 import dev.weft.core.config.NetworkConfig;
 import dev.weft.core.etcd.EtcdLeaseStore;
 import dev.weft.core.etcd.EtcdOptions;
+import dev.weft.core.kube.KubernetesLeaseStore;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.file.Files;
 import dev.weft.core.lease.ConfigNotFoundException;
 import dev.weft.core.lease.Lease;
 import dev.weft.core.lease.LeaseStore;
@@ -41,6 +46,7 @@ public class AgentRuntime {
     private volatile int peerCount;
     private RouteNetlink netlink;
     private LeaseStore store;
+    private KubernetesClient kubernetes;
     private Backend backend;
     private LeaseKeeper keeper;
     private volatile boolean stopping;
@@ -103,9 +109,17 @@ public class AgentRuntime {
         LOG.info("ready");
     }
 
-    private LeaseStore openStore(AgentFlags flags) {
+    private LeaseStore openStore(AgentFlags flags) throws Exception {
         if (flags.get("store").equals("kubernetes")) {
-            throw new IllegalArgumentException("--store=kubernetes is not available in this build yet; use --store=etcd");
+            String kubeconfig = flags.get("kubeconfig-file");
+            Config config = kubeconfig.isEmpty()
+                ? Config.autoConfigure(null) // in-cluster service account, else ~/.kube/config
+                : Config.fromKubeconfig(null, Files.readString(Path.of(kubeconfig)), kubeconfig);
+            kubernetes = new KubernetesClientBuilder().withConfig(config).build();
+            String node = nodeName(flags);
+            LOG.infof("lease store: Kubernetes API %s, OverlayNetwork %s, node %s", config.getMasterUrl(),
+                flags.get("network"), node);
+            return KubernetesLeaseStore.open(kubernetes, flags.get("network"), node);
         }
         EtcdOptions options = EtcdOptions.builder()
             .endpoints(flags.get("etcd-endpoints"))
@@ -120,6 +134,18 @@ public class AgentRuntime {
         return EtcdLeaseStore.open(options);
     }
 
+    /** --node-name, else $NODE_NAME (the DaemonSet sets it from spec.nodeName), else the host name. */
+    private static String nodeName(AgentFlags flags) throws Exception {
+        if (!flags.get("node-name").isEmpty()) {
+            return flags.get("node-name");
+        }
+        String env = System.getenv("NODE_NAME");
+        if (env != null && !env.isEmpty()) {
+            return env;
+        }
+        return java.net.InetAddress.getLocalHost().getHostName();
+    }
+
     /** Waits for the config (one log line while absent, as flanneld retries every second). */
     private NetworkConfig awaitNetworkConfig(AgentFlags flags) throws InterruptedException {
         String lastProblem = null;
@@ -128,7 +154,7 @@ public class AgentRuntime {
                 return store.getNetworkConfig();
             } catch (ConfigNotFoundException e) {
                 if (!Objects.equals(lastProblem, "absent")) {
-                    LOG.infof("waiting for the network config at %s/config: %s", flags.get("etcd-prefix"), e.getMessage());
+                    LOG.infof("waiting for the network config: %s", e.getMessage());
                     lastProblem = "absent";
                 }
             } catch (RuntimeException e) {
@@ -164,6 +190,9 @@ public class AgentRuntime {
         }
         if (store != null) {
             store.close();
+        }
+        if (kubernetes != null) {
+            kubernetes.close();
         }
         if (netlink != null) {
             netlink.close();
