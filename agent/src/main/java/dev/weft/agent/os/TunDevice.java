@@ -17,6 +17,7 @@ public interface TunDevice extends Closeable {
     int TUN_F_CSUM = 0x01;
     int TUN_F_TSO4 = 0x02;
     int TUN_F_TSO6 = 0x04;
+    int TUN_F_TSO_ECN = 0x08;
     int TUN_F_USO4 = 0x20;
     int TUN_F_USO6 = 0x40;
 

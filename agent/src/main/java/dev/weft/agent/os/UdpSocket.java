@@ -19,6 +19,8 @@ import java.nio.ByteOrder;
 public final class UdpSocket implements Closeable {
     private static final LibC C = LibC.INSTANCE;
     static final int SOL_UDP = 17;
+    private static final int SO_SNDBUFFORCE = 32;
+    private static final int SO_RCVBUFFORCE = 33;
     static final int UDP_SEGMENT = 103;
     static final int UDP_GRO = 104;
     private static final int MSG_DONTWAIT = 0x40;
@@ -58,8 +60,9 @@ public final class UdpSocket implements Closeable {
         }
         UdpSocket socket = new UdpSocket(fd, wakeFd);
         try {
-            socket.setInt(LibC.SOL_SOCKET, LibC.SO_RCVBUF, bufferBytes, "SO_RCVBUF");
-            socket.setInt(LibC.SOL_SOCKET, LibC.SO_SNDBUF, bufferBytes, "SO_SNDBUF");
+            // The FORCE variants (CAP_NET_ADMIN, which the agent has) may exceed net.core.rmem_max/wmem_max.
+            socket.setBuffer(SO_RCVBUFFORCE, LibC.SO_RCVBUF, bufferBytes, "SO_RCVBUF");
+            socket.setBuffer(SO_SNDBUFFORCE, LibC.SO_SNDBUF, bufferBytes, "SO_SNDBUF");
             ByteBuffer addr = ByteBuffer.allocateDirect(SOCKADDR_IN_SIZE);
             writeSockaddr(addr, toInt(address), port);
             if (C.bind(fd, LibC.address(addr), SOCKADDR_IN_SIZE) < 0) {
@@ -253,6 +256,14 @@ public final class UdpSocket implements Closeable {
                 at += (int) ((cmsgLen + 7) & ~7L);
             }
             return 0;
+        }
+    }
+
+    private void setBuffer(int force, int plain, int bytes, String what) throws NativeException {
+        try {
+            setInt(LibC.SOL_SOCKET, force, bytes, what + "FORCE");
+        } catch (NativeException e) {
+            setInt(LibC.SOL_SOCKET, plain, bytes, what);
         }
     }
 
