@@ -2,7 +2,7 @@
 # `make bench`: pod → pod throughput and latency between two namespace hosts, for several ways
 # of carrying the overlay, all measured in one run on one lab so the ratios mean something.
 #
-#   BENCH_MODES=hostroutes,vxlan,weft-udp   which rows, in this order (the default)
+#   BENCH_MODES=hostroutes,vxlan,weft-udp,weft-udp-1pkt   which rows, in this order (the default)
 #   BENCH_SECONDS=10                        iperf3 duration per measurement
 #   BENCH_WARMUP=5                          unmeasured iperf3 seconds before each mode (JIT warm-up)
 #   BENCH_PINGS=20                          pings (0.05 s apart) for the RTT
@@ -25,7 +25,7 @@ LAB=$SCRIPTS/lab.sh
 SECS=${BENCH_SECONDS:-10}
 WARMUP=${BENCH_WARMUP:-5}
 PINGS=${BENCH_PINGS:-20}
-MODES=${BENCH_MODES:-hostroutes,vxlan,weft-udp}
+MODES=${BENCH_MODES:-hostroutes,vxlan,weft-udp,weft-udp-1pkt}
 NETWORK=10.1.0.0/16
 H1_IP=192.168.0.100
 H2_IP=192.168.0.200
@@ -106,8 +106,8 @@ mode_vxlan_teardown() {
 # ---------------------------------------------------------------------------------------------
 # (c) Weft's UDP backend: the real agents, started as the demo starts them.
 
-mode_weft_udp_available() {
-  if [[ -z ${WEFT_AGENT_CMD:-} && ! -f $REPO/agent/target/quarkus-app/quarkus-run.jar ]]; then
+weft_jar_available() {
+  if [[ ! -f $REPO/agent/target/quarkus-app/quarkus-run.jar ]]; then
     echo "agent jar missing: agent/target/quarkus-app/quarkus-run.jar (run 'make build')"
     return 1
   fi
@@ -117,29 +117,55 @@ tx_dropped() { # ns dev -> TX dropped counter
   ip -n "$1" -s link show "$2" | awk '/^ *TX:/ {getline; print $4; exit}'
 }
 
-mode_weft_udp_setup() {
+agent_cpu_ticks() { # pid -> utime + stime in clock ticks
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+agent_metric() { # host series -> value from the agent's /metrics
+  "$LAB" exec --prefix "$P" --ns "h$1" -- curl -fsS -m 5 "http://127.0.0.1:${LAB_HEALTHZ_PORT:-8471}/metrics" |
+    awk -v s="$2" '$1 == s {printf "%.0f\n", $2; found = 1} END {if (!found) print 0}'
+}
+
+gc_pauses() { # log file -> number of GC pauses so far
+  [[ -f $1 ]] && grep -c 'Pause' "$1" || echo 0
+}
+
+# Starts both agents with extra flags; records the counters the notes compare against. Each agent
+# logs its GCs, so the notes can show that the data path does not allocate per packet.
+weft_agents_up() {
   local i
   "$LAB" netconf --prefix "$P" --json '{"Network":"'"$NETWORK"'","SubnetLen":24,"Backend":{"Type":"udp"}}'
   for i in 1 2; do
-    "$LAB" agent-start --prefix "$P" --host "$i" >/dev/null
+    WEFT_AGENT_CMD="${WEFT_JAVA:-java} --enable-native-access=ALL-UNNAMED -Xlog:gc:file=$STATE/gc-h$i.log -jar $REPO/agent/target/quarkus-app/quarkus-run.jar" \
+      "$LAB" agent-start --prefix "$P" --host "$i" "$@" >/dev/null
   done
   for i in 1 2; do
     "$LAB" wait-ready --prefix "$P" --host "$i"
     WEFT_TX_DROPS_BEFORE[i]=$(tx_dropped "$P-h$i" flannel0)
+    WEFT_PID[i]=$("$LAB" agent-pid --prefix "$P" --host "$i")
+    WEFT_CPU_BEFORE[i]=$(agent_cpu_ticks "${WEFT_PID[i]}")
+    WEFT_GC_BEFORE[i]=$(gc_pauses "$STATE/gc-h$i.log")
   done
+  WEFT_BYTES_BEFORE=$(agent_metric 1 'weft_udp_bytes_total{direction="tx"}')
 }
 
-mode_weft_udp_notes() {
-  local i pid rss
+weft_notes() { # mode
+  local i rss ticks=0 bytes hz
+  hz=$(getconf CLK_TCK)
   for i in 1 2; do
-    echo "weft-udp h$i: flannel0 TX dropped +$(($(tx_dropped "$P-h$i" flannel0) - WEFT_TX_DROPS_BEFORE[i]))"
-    pid=$("$LAB" agent-pid --prefix "$P" --host "$i")
-    rss=$(awk '/^VmRSS:/ {print $2, $3}' "/proc/$pid/status")
-    echo "weft-udp h$i: agent pid $pid VmRSS $rss"
+    echo "$1 h$i: flannel0 TX dropped +$(($(tx_dropped "$P-h$i" flannel0) - WEFT_TX_DROPS_BEFORE[i]))"
+    rss=$(awk '/^VmRSS:/ {print $2, $3}' "/proc/${WEFT_PID[i]}/status")
+    echo "$1 h$i: agent pid ${WEFT_PID[i]} VmRSS $rss; GC pauses after ready (warm-up and measured runs): $(($(gc_pauses "$STATE/gc-h$i.log") - WEFT_GC_BEFORE[i]))"
+    ticks=$((ticks + $(agent_cpu_ticks "${WEFT_PID[i]}") - WEFT_CPU_BEFORE[i]))
   done
+  bytes=$(($(agent_metric 1 'weft_udp_bytes_total{direction="tx"}') - WEFT_BYTES_BEFORE))
+  awk -v t="$ticks" -v hz="$hz" -v b="$bytes" -v m="$1" 'BEGIN {
+      printf "%s: both agents used %.1f CPU s for %.2f GB sent by h1 (warm-up included): %.2f CPU s per GB\n",
+        m, t / hz, b / 1e9, b > 0 ? (t / hz) / (b / 1e9) : 0 }'
+  echo "$1: $(grep -h 'UDP fast path' "$STATE/agent-h1.log" | tail -1 | sed 's/.*UDP fast path/fast path/')"
 }
 
-mode_weft_udp_teardown() {
+weft_agents_down() {
   local i
   for i in 1 2; do
     "$LAB" agent-stop --prefix "$P" --host "$i" || true
@@ -147,6 +173,18 @@ mode_weft_udp_teardown() {
     remove_subnet_env "$i"
   done
 }
+
+# (c) the fast path (TUN offloads, UDP GSO/GRO), as agents start by default
+mode_weft_udp_available() { weft_jar_available; }
+mode_weft_udp_setup() { weft_agents_up; }
+mode_weft_udp_notes() { weft_notes weft-udp; }
+mode_weft_udp_teardown() { weft_agents_down; }
+
+# (d) the one-packet path: --udp-offloads=false, one packet per syscall
+mode_weft_udp_1pkt_available() { weft_jar_available; }
+mode_weft_udp_1pkt_setup() { weft_agents_up --udp-offloads=false; }
+mode_weft_udp_1pkt_notes() { weft_notes weft-udp-1pkt; }
+mode_weft_udp_1pkt_teardown() { weft_agents_down; }
 
 # ---------------------------------------------------------------------------------------------
 # Measurement (the same for every mode)
@@ -258,13 +296,14 @@ for m in "${MODE_LIST[@]}"; do
 done
 
 need_etcd=()
-[[ ,$MODES, == *,weft-udp,* ]] && need_etcd=(--etcd)
+[[ ,$MODES, == *,weft-* ]] && need_etcd=(--etcd)
 
 P=$("$LAB" new-prefix)
 RES=$(mktemp -d)
 trap '"$LAB" down --prefix "$P"; rm -rf "$RES"' EXIT
 trap 'exit 130' INT TERM
-declare -a POD_IP WEFT_TX_DROPS_BEFORE
+STATE=${LAB_STATE_ROOT:-$REPO/.lab}/$P
+declare -a POD_IP WEFT_TX_DROPS_BEFORE WEFT_PID WEFT_CPU_BEFORE WEFT_GC_BEFORE
 
 "$LAB" up --prefix "$P" --hosts 2 "${need_etcd[@]}" --owner $$
 for m in "${MODE_LIST[@]}"; do run_mode "$m"; done
@@ -273,8 +312,8 @@ ratio() { # value reference
   awk -v v="$1" -v r="$2" 'BEGIN { if (r + 0 > 0 && v != "") printf "%.2f×", v / r; else printf "–" }'
 }
 
-read -r vx1 vx4 _ _ < <(cat "$RES/vxlan" 2>/dev/null || echo "")
-[[ ${vx1:-} =~ ^[0-9.]+$ ]] || vx1="" vx4=""
+read -r vx1 vx4 vxrtt _ < <(cat "$RES/vxlan" 2>/dev/null || echo "")
+[[ ${vx1:-} =~ ^[0-9.]+$ ]] || vx1="" vx4="" vxrtt=""
 stamp=$(date +%Y%m%d-%H%M%S)
 out_dir=${LAB_STATE_ROOT:-$REPO/.lab}
 mkdir -p "$out_dir"
@@ -283,15 +322,16 @@ report=$out_dir/bench-$stamp.md
   echo "# Weft bench $(date -Is)"
   echo
   echo "Pod → pod (h1p1 → h2p1), two namespace hosts on one bridge; iperf3 TCP ${SECS}s;" \
-    "RTT = average of $PINGS pings; kernel $(uname -r), $(nproc) CPUs."
+    "RTT = average of $PINGS pings; kernel $(uname -r), $(nproc) CPUs;" \
+    "agents on $("${WEFT_JAVA:-java}" -version 2>&1 | head -1)."
   echo
-  echo "| mode | 1 stream Gbit/s | 4 streams Gbit/s | RTT µs | 1 stream vs VXLAN | 4 streams vs VXLAN | UDP RcvbufErrors Δ (h2) |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| mode | 1 stream Gbit/s | 4 streams Gbit/s | RTT µs | 1 stream vs VXLAN | 4 streams vs VXLAN | RTT vs VXLAN | UDP RcvbufErrors Δ (h2) |"
+  echo "|---|---|---|---|---|---|---|---|"
   for m in "${MODE_LIST[@]}"; do
     read -r r1 r4 rtt udp <"$RES/$m" || true
     case $r1 in
-      skipped | failed) echo "| $m | $r1 | | | | | |" ;;
-      *) echo "| $m | $r1 | $r4 | $rtt | $(ratio "$r1" "$vx1") | $(ratio "$r4" "$vx4") | $udp |" ;;
+      skipped | failed) echo "| $m | $r1 | | | | | | |" ;;
+      *) echo "| $m | $r1 | $r4 | $rtt | $(ratio "$r1" "$vx1") | $(ratio "$r4" "$vx4") | $(ratio "$rtt" "$vxrtt") | $udp |" ;;
     esac
   done
   notes=$(for m in "${MODE_LIST[@]}"; do cat "$RES/$m.notes" 2>/dev/null || true; done)
