@@ -34,10 +34,12 @@ import org.jboss.logging.Logger;
  */
 public final class HostGwBackend implements Backend {
     private static final Logger LOG = Logger.getLogger(HostGwBackend.class);
+    /** Flannel's route check period. */
     static final long CHECK_INTERVAL_MS = 10_000;
 
     private final ExternalInterface external;
     private final RouteNetlink netlink;
+    private final long checkIntervalMs;
     private final Map<SubnetKey, Route> desired = new LinkedHashMap<>();
     private final Map<SubnetKey, Route> programmed = new HashMap<>();
     private final Map<SubnetKey, String> peerErrors = new HashMap<>();
@@ -46,18 +48,23 @@ public final class HostGwBackend implements Backend {
     private boolean started;
     private boolean closed;
 
-    private HostGwBackend(ExternalInterface external, RouteNetlink netlink) {
+    private HostGwBackend(ExternalInterface external, RouteNetlink netlink, long checkIntervalMs) {
         this.external = external;
         this.netlink = netlink;
+        this.checkIntervalMs = checkIntervalMs;
     }
 
     public static HostGwBackend create(ExternalInterface external, BackendContext context) {
+        return create(external, context.netlink(), CHECK_INTERVAL_MS);
+    }
+
+    static HostGwBackend create(ExternalInterface external, RouteNetlink netlink, long checkIntervalMs) {
         if (!external.publicIp().equals(external.interfaceAddr())) {
             throw new IllegalArgumentException("the host-gw backend needs --public-ip (" + IpAddresses.format(external.publicIp())
                 + ") to be the address of " + external.name() + " (" + IpAddresses.format(external.interfaceAddr())
                 + "): peers route to it directly, so NAT is not supported by host-gw");
         }
-        return new HostGwBackend(external, context.netlink());
+        return new HostGwBackend(external, netlink, checkIntervalMs);
     }
 
     @Override
@@ -74,7 +81,7 @@ public final class HostGwBackend implements Backend {
                 t.setDaemon(true);
                 return t;
             });
-            checker.scheduleWithFixedDelay(this::check, CHECK_INTERVAL_MS, CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
+            checker.scheduleWithFixedDelay(this::check, checkIntervalMs, checkIntervalMs, TimeUnit.MILLISECONDS);
         }
         program();
         return external.mtu();
@@ -89,7 +96,7 @@ public final class HostGwBackend implements Backend {
             if (!"host-gw".equals(type)) {
                 String why = "backend type " + (type == null ? "udp (none given)" : type);
                 if (!why.equals(ignored.put(key, why))) {
-                    LOG.warnf("ignoring peer lease %s: %s", key, why);
+                    LOG.warnf("ignoring peer lease %s: %s", key.ipv4(), why);
                 }
                 continue;
             }
@@ -126,8 +133,8 @@ public final class HostGwBackend implements Backend {
                 LOG.infof("added route %s", route.describe(external.name()));
             } catch (NativeException | IllegalStateException e) {
                 if (!e.getMessage().equals(peerErrors.put(key, e.getMessage()))) {
-                    LOG.errorf("host-gw peer %s: %s (retrying every %d s; other peers are unaffected)", key,
-                        e.getMessage(), CHECK_INTERVAL_MS / 1000);
+                    LOG.errorf("host-gw peer %s: %s (retried at every route check; the other peers are unaffected)",
+                        key.ipv4(), e.getMessage());
                 }
             }
         }

@@ -75,7 +75,11 @@ public final class VxlanBackend implements Backend {
     }
 
     public static VxlanBackend create(NetworkConfig config, ExternalInterface external, BackendContext context) {
-        return new VxlanBackend(VxlanConfig.of(config), config.network(), external, context.netlink());
+        return create(config, external, context.netlink());
+    }
+
+    static VxlanBackend create(NetworkConfig config, ExternalInterface external, RouteNetlink netlink) {
+        return new VxlanBackend(VxlanConfig.of(config), config.network(), external, netlink);
     }
 
     @Override
@@ -174,7 +178,7 @@ public final class VxlanBackend implements Backend {
 
     private void ignoreOnce(SubnetKey key, String why) {
         if (!why.equals(ignored.put(key, why))) {
-            LOG.warnf("ignoring peer lease %s: %s", key, why);
+            LOG.warnf("ignoring peer lease %s: %s", key.ipv4(), why);
         }
     }
 
