@@ -2,7 +2,9 @@
 # `make bench`: pod → pod throughput and latency between two namespace hosts, for several ways
 # of carrying the overlay, all measured in one run on one lab so the ratios mean something.
 #
-#   BENCH_MODES=hostroutes,vxlan,weft-udp   which rows, in this order (the default)
+#   BENCH_MODES=hostroutes,vxlan,weft-udp,weft-vxlan,weft-hostgw
+#                                           which rows, in this order (the default); weft-vxlan
+#                                           compares with vxlan, weft-hostgw with hostroutes
 #   BENCH_SECONDS=10                        iperf3 duration per measurement
 #   BENCH_WARMUP=5                          unmeasured iperf3 seconds before each mode (JIT warm-up)
 #   BENCH_PINGS=20                          pings (0.05 s apart) for the RTT
@@ -25,7 +27,7 @@ LAB=$SCRIPTS/lab.sh
 SECS=${BENCH_SECONDS:-10}
 WARMUP=${BENCH_WARMUP:-5}
 PINGS=${BENCH_PINGS:-20}
-MODES=${BENCH_MODES:-hostroutes,vxlan,weft-udp}
+MODES=${BENCH_MODES:-hostroutes,vxlan,weft-udp,weft-vxlan,weft-hostgw}
 NETWORK=10.1.0.0/16
 H1_IP=192.168.0.100
 H2_IP=192.168.0.200
@@ -149,6 +151,42 @@ mode_weft_udp_teardown() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# (d) Weft's vxlan and host-gw backends: the real agents program the kernel (the same data path as
+#     (b) and (a)), so these rows should match those within noise.
+
+weft_agents_up() { # backend type
+  local i
+  # Leases of a previous mode (another backend type) would be ignored as peers: start clean.
+  "$LAB" etcdctl --prefix "$P" -- del --prefix /coreos.com/network/subnets/ >/dev/null
+  "$LAB" netconf --prefix "$P" --json '{"Network":"'"$NETWORK"'","SubnetLen":24,"Backend":{"Type":"'"$1"'"}}'
+  for i in 1 2; do
+    "$LAB" agent-start --prefix "$P" --host "$i" >/dev/null
+  done
+  for i in 1 2; do
+    "$LAB" wait-ready --prefix "$P" --host "$i"
+  done
+}
+
+weft_agents_down() { # device to delete (or "")
+  local i
+  for i in 1 2; do
+    "$LAB" agent-stop --prefix "$P" --host "$i" || true
+    # The kernel backends leave their device and routes behind on exit, as flanneld does.
+    [[ -n $1 ]] && ip -n "$P-h$i" link del "$1" 2>/dev/null
+    ip -n "$P-h$i" route flush root "$NETWORK" 2>/dev/null || true
+    remove_subnet_env "$i"
+  done
+}
+
+mode_weft_vxlan_available() { mode_weft_udp_available; }
+mode_weft_vxlan_setup() { weft_agents_up vxlan; }
+mode_weft_vxlan_teardown() { weft_agents_down flannel.1; }
+
+mode_weft_hostgw_available() { mode_weft_udp_available; }
+mode_weft_hostgw_setup() { weft_agents_up host-gw; }
+mode_weft_hostgw_teardown() { weft_agents_down ""; }
+
+# ---------------------------------------------------------------------------------------------
 # Measurement (the same for every mode)
 
 udp_rcvbuf_errors() { # ns
@@ -258,7 +296,7 @@ for m in "${MODE_LIST[@]}"; do
 done
 
 need_etcd=()
-[[ ,$MODES, == *,weft-udp,* ]] && need_etcd=(--etcd)
+[[ ,$MODES, == *,weft-* ]] && need_etcd=(--etcd)
 
 P=$("$LAB" new-prefix)
 RES=$(mktemp -d)
@@ -275,6 +313,16 @@ ratio() { # value reference
 
 read -r vx1 vx4 _ _ < <(cat "$RES/vxlan" 2>/dev/null || echo "")
 [[ ${vx1:-} =~ ^[0-9.]+$ ]] || vx1="" vx4=""
+read -r hr1 hr4 _ _ < <(cat "$RES/hostroutes" 2>/dev/null || echo "")
+[[ ${hr1:-} =~ ^[0-9.]+$ ]] || hr1="" hr4=""
+
+same_kind() { # mode result-1 result-4 -> "x× / y×" against the kernel baseline of its kind, or –
+  case $1 in
+    weft-vxlan) echo "$(ratio "$2" "$vx1") / $(ratio "$3" "$vx4") of vxlan" ;;
+    weft-hostgw) echo "$(ratio "$2" "$hr1") / $(ratio "$3" "$hr4") of hostroutes" ;;
+    *) echo "–" ;;
+  esac
+}
 stamp=$(date +%Y%m%d-%H%M%S)
 out_dir=${LAB_STATE_ROOT:-$REPO/.lab}
 mkdir -p "$out_dir"
@@ -285,13 +333,13 @@ report=$out_dir/bench-$stamp.md
   echo "Pod → pod (h1p1 → h2p1), two namespace hosts on one bridge; iperf3 TCP ${SECS}s;" \
     "RTT = average of $PINGS pings; kernel $(uname -r), $(nproc) CPUs."
   echo
-  echo "| mode | 1 stream Gbit/s | 4 streams Gbit/s | RTT µs | 1 stream vs VXLAN | 4 streams vs VXLAN | UDP RcvbufErrors Δ (h2) |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| mode | 1 stream Gbit/s | 4 streams Gbit/s | RTT µs | 1 stream vs VXLAN | 4 streams vs VXLAN | 1 / 4 streams vs same kernel path | UDP RcvbufErrors Δ (h2) |"
+  echo "|---|---|---|---|---|---|---|---|"
   for m in "${MODE_LIST[@]}"; do
     read -r r1 r4 rtt udp <"$RES/$m" || true
     case $r1 in
-      skipped | failed) echo "| $m | $r1 | | | | | |" ;;
-      *) echo "| $m | $r1 | $r4 | $rtt | $(ratio "$r1" "$vx1") | $(ratio "$r4" "$vx4") | $udp |" ;;
+      skipped | failed) echo "| $m | $r1 | | | | | | |" ;;
+      *) echo "| $m | $r1 | $r4 | $rtt | $(ratio "$r1" "$vx1") | $(ratio "$r4" "$vx4") | $(same_kind "$m" "$r1" "$r4") | $udp |" ;;
     esac
   done
   notes=$(for m in "${MODE_LIST[@]}"; do cat "$RES/$m.notes" 2>/dev/null || true; done)
