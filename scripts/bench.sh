@@ -160,6 +160,8 @@ weft_agents_up() { # backend type
   "$LAB" etcdctl --prefix "$P" -- del --prefix /coreos.com/network/subnets/ >/dev/null
   "$LAB" netconf --prefix "$P" --json '{"Network":"'"$NETWORK"'","SubnetLen":24,"Backend":{"Type":"'"$1"'"}}'
   for i in 1 2; do
+    # As Flannel is deployed: --ip-masq (the lab's default), so subnet.env says FLANNEL_IPMASQ=true
+    # and the pods' CNI config does not masquerade, exactly as in the hand-made modes.
     "$LAB" agent-start --prefix "$P" --host "$i" >/dev/null
   done
   for i in 1 2; do
@@ -178,7 +180,11 @@ weft_agents_down() { # device to delete (or "")
   done
 }
 
+weft_rules_note() { echo "$1: the agents run with --ip-masq and forward rules (Flannel's deployment), so netfilter's NAT and conntrack hooks are on the path; the hand-made modes have no rules"; }
+
 mode_weft_vxlan_available() { mode_weft_udp_available; }
+mode_weft_vxlan_notes() { weft_rules_note weft-vxlan; }
+mode_weft_hostgw_notes() { weft_rules_note weft-hostgw; }
 mode_weft_vxlan_setup() { weft_agents_up vxlan; }
 mode_weft_vxlan_teardown() { weft_agents_down flannel.1; }
 
