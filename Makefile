@@ -13,7 +13,7 @@ test: ## every test: unit, real etcd, network-namespace end-to-end (needs root f
 demo: build ## a three-host overlay in network namespaces with a real etcd; DEMO_KEEP=1 keeps it up
 	./scripts/demo.sh
 
-bench: build ## iperf3 and ping through host routes, kernel VXLAN and Weft's UDP backend
+bench: build ## iperf3 and ping through host routes, kernel VXLAN and Weft's UDP, VXLAN and host-gw backends
 	./scripts/bench.sh
 
 clean:

@@ -2,7 +2,9 @@
 # `make bench`: pod → pod throughput and latency between two namespace hosts, for several ways
 # of carrying the overlay, all measured in one run on one lab so the ratios mean something.
 #
-#   BENCH_MODES=hostroutes,vxlan,weft-udp,weft-udp-1pkt   which rows, in this order (the default)
+#   BENCH_MODES=hostroutes,vxlan,weft-udp,weft-udp-1pkt,weft-vxlan,weft-hostgw
+#                                           which rows, in this order (the default); weft-vxlan
+#                                           compares with vxlan, weft-hostgw with hostroutes
 #   BENCH_SECONDS=10                        iperf3 duration per measurement
 #   BENCH_WARMUP=5                          unmeasured iperf3 seconds before each mode (JIT warm-up)
 #   BENCH_PINGS=20                          pings (0.05 s apart) for the RTT
@@ -25,7 +27,7 @@ LAB=$SCRIPTS/lab.sh
 SECS=${BENCH_SECONDS:-10}
 WARMUP=${BENCH_WARMUP:-5}
 PINGS=${BENCH_PINGS:-20}
-MODES=${BENCH_MODES:-hostroutes,vxlan,weft-udp,weft-udp-1pkt}
+MODES=${BENCH_MODES:-hostroutes,vxlan,weft-udp,weft-udp-1pkt,weft-vxlan,weft-hostgw}
 NETWORK=10.1.0.0/16
 H1_IP=192.168.0.100
 H2_IP=192.168.0.200
@@ -130,18 +132,24 @@ gc_pauses() { # log file -> number of GC pauses so far
   [[ -f $1 ]] && grep -c 'Pause' "$1" || echo 0
 }
 
-# Starts both agents with extra flags; records the counters the notes compare against. Each agent
-# logs its GCs, so the notes can show that the data path does not allocate per packet.
-weft_agents_up() {
-  local i
-  "$LAB" netconf --prefix "$P" --json '{"Network":"'"$NETWORK"'","SubnetLen":24,"Backend":{"Type":"udp"}}'
+# Starts both agents for a network of one backend type, with extra agent flags; records the
+# counters the notes compare against. Each agent logs its GCs, so the notes can show that the data
+# path does not allocate per packet.
+weft_agents_up() { # backend-type [agent flags...]
+  local type=$1 i
+  shift
+  # Leases of a previous mode (another backend type) would be ignored as peers: start clean.
+  "$LAB" etcdctl --prefix "$P" -- del --prefix /coreos.com/network/subnets/ >/dev/null
+  "$LAB" netconf --prefix "$P" --json '{"Network":"'"$NETWORK"'","SubnetLen":24,"Backend":{"Type":"'"$type"'"}}'
   for i in 1 2; do
+    # As Flannel is deployed: --ip-masq (the lab's default), so subnet.env says FLANNEL_IPMASQ=true
+    # and the pods' CNI config does not masquerade, exactly as in the hand-made modes.
     WEFT_AGENT_CMD="${WEFT_JAVA:-java} --enable-native-access=ALL-UNNAMED -Xlog:gc:file=$STATE/gc-h$i.log -jar $REPO/agent/target/quarkus-app/quarkus-run.jar" \
       "$LAB" agent-start --prefix "$P" --host "$i" "$@" >/dev/null
   done
   for i in 1 2; do
     "$LAB" wait-ready --prefix "$P" --host "$i"
-    WEFT_TX_DROPS_BEFORE[i]=$(tx_dropped "$P-h$i" flannel0)
+    WEFT_TX_DROPS_BEFORE[i]=$(tx_dropped "$P-h$i" flannel0 2>/dev/null || echo 0)
     WEFT_PID[i]=$("$LAB" agent-pid --prefix "$P" --host "$i")
     WEFT_CPU_BEFORE[i]=$(agent_cpu_ticks "${WEFT_PID[i]}")
     WEFT_GC_BEFORE[i]=$(gc_pauses "$STATE/gc-h$i.log")
@@ -165,26 +173,44 @@ weft_notes() { # mode
   echo "$1: $(grep -h 'UDP fast path' "$STATE/agent-h1.log" | tail -1 | sed 's/.*UDP fast path/fast path/')"
 }
 
-weft_agents_down() {
+weft_agents_down() { # device the backend leaves behind (or "")
   local i
   for i in 1 2; do
     "$LAB" agent-stop --prefix "$P" --host "$i" || true
-    ip -n "$P-h$i" link del flannel0 2>/dev/null || true
+    # The kernel backends leave their device and routes behind on exit, as flanneld does.
+    [[ -n $1 ]] && ip -n "$P-h$i" link del "$1" 2>/dev/null
+    ip -n "$P-h$i" route flush root "$NETWORK" 2>/dev/null || true
     remove_subnet_env "$i"
   done
 }
 
 # (c) the fast path (TUN offloads, UDP GSO/GRO), as agents start by default
 mode_weft_udp_available() { weft_jar_available; }
-mode_weft_udp_setup() { weft_agents_up; }
+mode_weft_udp_setup() { weft_agents_up udp; }
 mode_weft_udp_notes() { weft_notes weft-udp; }
-mode_weft_udp_teardown() { weft_agents_down; }
+mode_weft_udp_teardown() { weft_agents_down flannel0; }
 
 # (d) the one-packet path: --udp-offloads=false, one packet per syscall
 mode_weft_udp_1pkt_available() { weft_jar_available; }
-mode_weft_udp_1pkt_setup() { weft_agents_up --udp-offloads=false; }
+mode_weft_udp_1pkt_setup() { weft_agents_up udp --udp-offloads=false; }
 mode_weft_udp_1pkt_notes() { weft_notes weft-udp-1pkt; }
-mode_weft_udp_1pkt_teardown() { weft_agents_down; }
+mode_weft_udp_1pkt_teardown() { weft_agents_down flannel0; }
+
+# ---------------------------------------------------------------------------------------------
+# (e) Weft's vxlan and host-gw backends: the real agents program the kernel (the same data path as
+#     (b) and (a)), so these rows should match those within noise.
+
+weft_rules_note() { echo "$1: the agents run with --ip-masq and forward rules (Flannel's deployment), so netfilter's NAT and conntrack hooks are on the path; the hand-made modes have no rules"; }
+
+mode_weft_vxlan_available() { mode_weft_udp_available; }
+mode_weft_vxlan_notes() { weft_rules_note weft-vxlan; }
+mode_weft_hostgw_notes() { weft_rules_note weft-hostgw; }
+mode_weft_vxlan_setup() { weft_agents_up vxlan; }
+mode_weft_vxlan_teardown() { weft_agents_down flannel.1; }
+
+mode_weft_hostgw_available() { mode_weft_udp_available; }
+mode_weft_hostgw_setup() { weft_agents_up host-gw; }
+mode_weft_hostgw_teardown() { weft_agents_down ""; }
 
 # ---------------------------------------------------------------------------------------------
 # Measurement (the same for every mode)
@@ -314,6 +340,16 @@ ratio() { # value reference
 
 read -r vx1 vx4 vxrtt _ < <(cat "$RES/vxlan" 2>/dev/null || echo "")
 [[ ${vx1:-} =~ ^[0-9.]+$ ]] || vx1="" vx4="" vxrtt=""
+read -r hr1 hr4 _ _ < <(cat "$RES/hostroutes" 2>/dev/null || echo "")
+[[ ${hr1:-} =~ ^[0-9.]+$ ]] || hr1="" hr4=""
+
+same_kind() { # mode result-1 result-4 -> "x× / y×" against the kernel baseline of its kind, or –
+  case $1 in
+    weft-vxlan) echo "$(ratio "$2" "$vx1") / $(ratio "$3" "$vx4") of vxlan" ;;
+    weft-hostgw) echo "$(ratio "$2" "$hr1") / $(ratio "$3" "$hr4") of hostroutes" ;;
+    *) echo "–" ;;
+  esac
+}
 stamp=$(date +%Y%m%d-%H%M%S)
 out_dir=${LAB_STATE_ROOT:-$REPO/.lab}
 mkdir -p "$out_dir"
@@ -325,13 +361,13 @@ report=$out_dir/bench-$stamp.md
     "RTT = average of $PINGS pings; kernel $(uname -r), $(nproc) CPUs;" \
     "agents on $("${WEFT_JAVA:-java}" -version 2>&1 | head -1)."
   echo
-  echo "| mode | 1 stream Gbit/s | 4 streams Gbit/s | RTT µs | 1 stream vs VXLAN | 4 streams vs VXLAN | RTT vs VXLAN | UDP RcvbufErrors Δ (h2) |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| mode | 1 stream Gbit/s | 4 streams Gbit/s | RTT µs | 1 stream vs VXLAN | 4 streams vs VXLAN | RTT vs VXLAN | 1 / 4 streams vs same kernel path | UDP RcvbufErrors Δ (h2) |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   for m in "${MODE_LIST[@]}"; do
     read -r r1 r4 rtt udp <"$RES/$m" || true
     case $r1 in
-      skipped | failed) echo "| $m | $r1 | | | | | | |" ;;
-      *) echo "| $m | $r1 | $r4 | $rtt | $(ratio "$r1" "$vx1") | $(ratio "$r4" "$vx4") | $(ratio "$rtt" "$vxrtt") | $udp |" ;;
+      skipped | failed) echo "| $m | $r1 | | | | | | | |" ;;
+      *) echo "| $m | $r1 | $r4 | $rtt | $(ratio "$r1" "$vx1") | $(ratio "$r4" "$vx4") | $(ratio "$rtt" "$vxrtt") | $(same_kind "$m" "$r1" "$r4") | $udp |" ;;
     esac
   done
   notes=$(for m in "${MODE_LIST[@]}"; do cat "$RES/$m.notes" 2>/dev/null || true; done)

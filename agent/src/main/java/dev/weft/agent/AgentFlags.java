@@ -40,6 +40,8 @@ public final class AgentFlags {
         new Flag("subnet-lease-ttl", "1440", "lease lifetime in minutes when acquired or renewed (Weft; Flannel fixes 24 h)", false, false),
         new Flag("udp-offloads", "true", "UDP backend: TUN TSO/checksum offloads and UDP GSO/GRO when the kernel has them (Weft)", false, true),
         new Flag("ip-masq", "false", "setup IP masquerade rule for traffic destined outside of overlay network", false, true),
+        new Flag("iptables-resync", "5", "resync period for iptables rules, in seconds", false, false),
+        new Flag("iptables-forward-rules", "true", "add default accept rules to the FORWARD chain", false, true),
         new Flag("healthz-ip", "0.0.0.0", "the IP address for the healthz server to listen on", false, false),
         new Flag("healthz-port", "0", "the port for the healthz server to listen on (0 to disable)", false, false),
         new Flag("help", "false", "print this help and exit", false, true),
@@ -140,6 +142,7 @@ public final class AgentFlags {
         check("subnet-lease-renew-margin", v -> inRange(v, 1, 1439));
         check("subnet-lease-ttl", v -> inRange(v, 2, 525600));
         check("healthz-port", v -> inRange(v, 0, 65535));
+        check("iptables-resync", v -> inRange(v, 1, 86400));
         if (integer("subnet-lease-renew-margin") >= integer("subnet-lease-ttl")) {
             throw new IllegalArgumentException("invalid value \"" + get("subnet-lease-renew-margin")
                 + "\" for flag --subnet-lease-renew-margin: must be below --subnet-lease-ttl (" + get("subnet-lease-ttl") + ")");

@@ -24,10 +24,13 @@ import dev.weft.core.net.SubnetKey;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import dev.weft.agent.masq.TrafficRules;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import org.jboss.logging.Logger;
 
@@ -49,6 +52,7 @@ public class AgentRuntime {
     private KubernetesClient kubernetes;
     private Backend backend;
     private LeaseKeeper keeper;
+    private TrafficRules rules;
     private volatile boolean stopping;
 
     public boolean isReady() {
@@ -83,15 +87,27 @@ public class AgentRuntime {
         Path subnetFile = Path.of(flags.get("subnet-file"));
         SubnetKey previous = SubnetEnv.readPreviousSubnet(subnetFile);
         boolean ipMasq = flags.bool("ip-masq");
-        if (ipMasq) {
-            LOG.warn("--ip-masq is accepted but masquerade rules are not installed yet (see README's feature table)");
+        boolean forwardRules = flags.bool("iptables-forward-rules");
+        if (ipMasq || forwardRules) {
+            rules = new TrafficRules(config.enableNftables() ? TrafficRules.Mode.NFTABLES : TrafficRules.Mode.IPTABLES,
+                ipMasq, forwardRules, List.of());
         }
+        Duration resync = Duration.ofSeconds(flags.integer("iptables-resync"));
         Duration ttl = Duration.ofMinutes(flags.integer("subnet-lease-ttl"));
         Duration margin = Duration.ofMinutes(flags.integer("subnet-lease-renew-margin"));
         keeper = new LeaseKeeper(store, ttl, margin, Clock.systemUTC(), new LeaseKeeper.Listener() {
             @Override
             public void onOwnLease(Lease lease) throws Exception {
                 int mtu = backend.start(lease);
+                if (rules != null) {
+                    // As flanneld: rules after the backend, before subnet.env; a failure is retried by the resync.
+                    try {
+                        rules.install(config.network(), lease.subnet().ipv4());
+                    } catch (IOException e) {
+                        LOG.errorf("installing traffic rules failed: %s (retrying every %d s)", e.getMessage(), resync.toSeconds());
+                    }
+                    rules.startResync(resync);
+                }
                 new SubnetEnv(config.network(), lease.subnet().ipv4(), null, null, mtu, ipMasq).writeAtomically(subnetFile);
                 LOG.infof("wrote %s for subnet %s", subnetFile, lease.subnet());
             }
@@ -187,6 +203,9 @@ public class AgentRuntime {
         }
         if (backend != null) {
             backend.close();
+        }
+        if (rules != null) {
+            rules.close();
         }
         if (store != null) {
             store.close();

@@ -23,6 +23,8 @@ class AgentFlagsTest {
         assertEquals(0, flags.integer("healthz-port"));
         assertFalse(flags.bool("ip-masq"));
         assertEquals("etcd", flags.get("store"));
+        assertEquals(5, flags.integer("iptables-resync"));
+        assertTrue(flags.bool("iptables-forward-rules"));
     }
 
     @Test
@@ -61,6 +63,8 @@ class AgentFlagsTest {
         "--store=consul                    | --store",
         "--store=kubernetes                | --network",
         "--ip-masq=maybe                   | --ip-masq",
+        "--iptables-resync=0               | --iptables-resync",
+        "--iptables-forward-rules=no       | --iptables-forward-rules",
         "--no-such-flag=1                  | --no-such-flag",
         "--etcd-prefix                     | --etcd-prefix",
         "stray                             | stray",

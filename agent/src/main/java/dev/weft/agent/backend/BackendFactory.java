@@ -1,6 +1,8 @@
 package dev.weft.agent.backend;
 
+import dev.weft.agent.hostgw.HostGwBackend;
 import dev.weft.agent.udp.UdpBackend;
+import dev.weft.agent.vxlan.VxlanBackend;
 import dev.weft.core.config.NetworkConfig;
 
 /** Backends by type name, as Flannel registers them. */
@@ -11,8 +13,8 @@ public final class BackendFactory {
     public static Backend create(NetworkConfig config, ExternalInterface external, BackendContext context) {
         return switch (config.backendType()) {
             case "udp" -> UdpBackend.create(config, external, context);
-            case "vxlan", "host-gw" -> throw new IllegalArgumentException("backend type \"" + config.backendType()
-                + "\" is not implemented yet in Weft (only udp is); see README's feature table");
+            case "vxlan" -> VxlanBackend.create(config, external, context);
+            case "host-gw" -> HostGwBackend.create(external, context);
             default -> throw new IllegalArgumentException("unknown backend type \"" + config.backendType()
                 + "\" in Backend.Type: expected udp, vxlan or host-gw");
         };

@@ -86,6 +86,120 @@ public final class RouteNetlink implements Closeable {
         netlink.request(request, () -> "link set dev " + linkName(index) + " txqueuelen " + packets);
     }
 
+    /** Deletes the link (with its addresses, routes and neighbours). ENODEV when it is gone already. */
+    public synchronized void deleteLink(int index) throws NativeException {
+        RtnlMessage request = RtnlMessage.request(Rtnl.RTM_DELLINK, ACKED).ifinfomsg(0, 0, index, 0, 0);
+        netlink.request(request, () -> "link del dev " + linkName(index));
+    }
+
+    // ---- VXLAN devices
+
+    /**
+     * Creates a VXLAN device {@code name} with the given parameters, MTU and MAC (down; bring it up
+     * with {@link #setLinkUp}) and returns its index. EEXIST when a link of that name exists.
+     */
+    public synchronized int addVxlan(String name, VxlanParams params, int mtu, MacAddress mac) throws NativeException {
+        RtnlMessage request = vxlanAddMessage(name, params, mtu, mac);
+        netlink.request(request, () -> "link add " + name + " mtu " + mtu + " address " + mac + " type " + params);
+        return linkByName(name).orElseThrow(() -> new NetlinkException("link show dev " + name, Errno.ENODEV,
+            "created, then gone")).index();
+    }
+
+    static RtnlMessage vxlanAddMessage(String name, VxlanParams params, int mtu, MacAddress mac) {
+        RtnlMessage message = RtnlMessage.request(Rtnl.RTM_NEWLINK, ACKED | Rtnl.NLM_F_CREATE | Rtnl.NLM_F_EXCL)
+            .ifinfomsg(0, 0, 0, 0, 0)
+            .attrString(Rtnl.IFLA_IFNAME, name)
+            .attrU32(Rtnl.IFLA_MTU, mtu)
+            .attr(Rtnl.IFLA_ADDRESS, mac.bytes());
+        int linkInfo = message.beginNested(Rtnl.IFLA_LINKINFO);
+        message.attrString(Rtnl.IFLA_INFO_KIND, "vxlan");
+        int data = message.beginNested(Rtnl.IFLA_INFO_DATA);
+        params.encode(message);
+        message.endNested(data);
+        return message.endNested(linkInfo);
+    }
+
+    /** The VXLAN parameters of link {@code index}; empty when there is no such link or it is not VXLAN. */
+    public synchronized Optional<VxlanParams> vxlanParams(int index) throws NativeException {
+        RtnlMessage request = RtnlMessage.request(Rtnl.RTM_GETLINK, ACKED).ifinfomsg(0, 0, index, 0, 0);
+        try {
+            return netlink.request(request, () -> "link show index " + index).stream()
+                .filter(m -> m.type() == Rtnl.RTM_NEWLINK)
+                .map(m -> m.attributes(Rtnl.IFINFOMSG_SIZE).nested(Rtnl.IFLA_LINKINFO))
+                .filter(info -> "vxlan".equals(info.string(Rtnl.IFLA_INFO_KIND)))
+                .map(info -> VxlanParams.decode(info.nested(Rtnl.IFLA_INFO_DATA)))
+                .findFirst();
+        } catch (NetlinkException e) {
+            if (e.errno() == Errno.ENODEV) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    // ---- neighbours and the forwarding database
+
+    /** Sets a permanent neighbour entry {@code ip lladdr mac} on the link (`ip neigh replace ... nud permanent`). */
+    public synchronized void replaceNeighbour(int linkIndex, InetAddress ip, MacAddress mac) throws NativeException {
+        RtnlMessage request = neighbourMessage(Rtnl.RTM_NEWNEIGH, ACKED | Rtnl.NLM_F_CREATE | Rtnl.NLM_F_REPLACE,
+            family(ip), linkIndex, Rtnl.NUD_PERMANENT, 0, ip, mac);
+        netlink.request(request, () -> "neigh replace " + IpAddresses.format(ip) + " lladdr " + mac + " dev "
+            + linkName(linkIndex) + " nud permanent");
+    }
+
+    /** Deletes the neighbour entry for {@code ip}; ENOENT when there is none. */
+    public synchronized void deleteNeighbour(int linkIndex, InetAddress ip) throws NativeException {
+        RtnlMessage request = neighbourMessage(Rtnl.RTM_DELNEIGH, ACKED, family(ip), linkIndex, 0, 0, ip, null);
+        netlink.request(request, () -> "neigh del " + IpAddresses.format(ip) + " dev " + linkName(linkIndex));
+    }
+
+    /**
+     * Points {@code mac} at the remote VTEP {@code remote} in the device's own forwarding database
+     * (`bridge fdb replace MAC dev DEV dst REMOTE self permanent`).
+     */
+    public synchronized void replaceFdb(int linkIndex, MacAddress mac, InetAddress remote) throws NativeException {
+        RtnlMessage request = neighbourMessage(Rtnl.RTM_NEWNEIGH, ACKED | Rtnl.NLM_F_CREATE | Rtnl.NLM_F_REPLACE,
+            Rtnl.AF_BRIDGE, linkIndex, Rtnl.NUD_PERMANENT, Rtnl.NTF_SELF, remote, mac);
+        netlink.request(request, () -> "fdb replace " + mac + " dev " + linkName(linkIndex) + " dst "
+            + IpAddresses.format(remote) + " self permanent");
+    }
+
+    /** Deletes the FDB entry {@code mac → remote}; ENOENT when there is none. */
+    public synchronized void deleteFdb(int linkIndex, MacAddress mac, InetAddress remote) throws NativeException {
+        RtnlMessage request = neighbourMessage(Rtnl.RTM_DELNEIGH, ACKED, Rtnl.AF_BRIDGE, linkIndex, 0, Rtnl.NTF_SELF,
+            remote, mac);
+        netlink.request(request, () -> "fdb del " + mac + " dev " + linkName(linkIndex) + " dst "
+            + IpAddresses.format(remote) + " self");
+    }
+
+    /** The entries of {@code family} (AF_INET neighbours, or AF_BRIDGE FDB entries) on one link. */
+    public synchronized List<Neighbour> neighbours(int family, int linkIndex) throws NativeException {
+        RtnlMessage request = neighbourMessage(Rtnl.RTM_GETNEIGH, DUMP, family, 0, 0, 0, null, null);
+        return netlink.request(request, () -> family == Rtnl.AF_BRIDGE ? "fdb show" : "neigh show").stream()
+            .filter(m -> m.type() == Rtnl.RTM_NEWNEIGH).map(Neighbour::decode)
+            .filter(n -> n.linkIndex() == linkIndex && n.family() == family).toList();
+    }
+
+    /** struct ndmsg {u8 family, pad1; u16 pad2; s32 ifindex; u16 state; u8 flags, type} and NDA_DST, NDA_LLADDR. */
+    static RtnlMessage neighbourMessage(int type, int flags, int family, int linkIndex, int state, int ntfFlags,
+                                        InetAddress dst, MacAddress mac) {
+        byte[] ndmsg = java.nio.ByteBuffer.allocate(Rtnl.NDMSG_SIZE).order(java.nio.ByteOrder.nativeOrder())
+            .put((byte) family).put((byte) 0).putShort((short) 0).putInt(linkIndex)
+            .putShort((short) state).put((byte) ntfFlags).put((byte) 0).array();
+        RtnlMessage message = RtnlMessage.request(type, flags).header(ndmsg);
+        if (dst != null) {
+            message.attrAddress(Rtnl.NDA_DST, dst);
+        }
+        if (mac != null) {
+            message.attr(Rtnl.NDA_LLADDR, mac.bytes());
+        }
+        return message;
+    }
+
+    private static int family(InetAddress ip) {
+        return ip instanceof Inet4Address ? LibC.AF_INET : LibC.AF_INET6;
+    }
+
     // ---- addresses
 
     /**

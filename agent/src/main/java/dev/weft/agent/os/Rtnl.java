@@ -19,6 +19,7 @@ public final class Rtnl {
     public static final int IFADDRMSG_SIZE = 8;
     public static final int RTMSG_SIZE = 12;
     public static final int RTATTR_HEADER_SIZE = 4;
+    public static final int NDMSG_SIZE = 12;
 
     // nlmsg_type
     public static final int NLMSG_NOOP = 1;
@@ -70,6 +71,16 @@ public final class Rtnl {
     public static final int IFLA_LINKINFO = 18;
     public static final int IFLA_INFO_KIND = 1;
     public static final int IFLA_INFO_DATA = 2;
+
+    // vxlan link data (nested in IFLA_INFO_DATA, linux/if_link.h)
+    public static final int IFLA_VXLAN_ID = 1;
+    public static final int IFLA_VXLAN_GROUP = 2;
+    public static final int IFLA_VXLAN_LINK = 3;
+    public static final int IFLA_VXLAN_LOCAL = 4;
+    public static final int IFLA_VXLAN_LEARNING = 7;
+    public static final int IFLA_VXLAN_L2MISS = 13;
+    public static final int IFLA_VXLAN_PORT = 15;
+    public static final int IFLA_VXLAN_GBP = 23;
     public static final int IFF_UP = 0x1;
     public static final int IFF_BROADCAST = 0x2;
     public static final int IFF_LOOPBACK = 0x8;
@@ -129,6 +140,17 @@ public final class Rtnl {
     public static final int RTN_UNREACHABLE = 7;
     public static final int RTN_PROHIBIT = 8;
     public static final int RTNH_F_ONLINK = 0x4;
+
+    // neighbours and forwarding database (ndmsg, NDA_*; linux/neighbour.h)
+    public static final int NDA_DST = 1;
+    public static final int NDA_LLADDR = 2;
+    public static final int NUD_REACHABLE = 0x02;
+    public static final int NUD_STALE = 0x04;
+    public static final int NUD_NOARP = 0x40;
+    public static final int NUD_PERMANENT = 0x80;
+    /** On an AF_BRIDGE entry: it belongs to the device itself (the VXLAN FDB), not to a bridge. */
+    public static final int NTF_SELF = 0x02;
+    public static final int AF_BRIDGE = 7;
 
     /** Rounds up to the 4-byte alignment of netlink messages and attributes. */
     public static int align(int length) {
