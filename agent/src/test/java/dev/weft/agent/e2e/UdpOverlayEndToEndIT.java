@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,7 +22,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The seed's picture, for real: three hosts on an underlay bridge (192.168.0.100, .200, .150), etcd
  * in its own namespace, one agent JVM per host (UDP backend, TUN flannel0, port 8285) and one pod per
- * host made by the CNI bridge plugin from subnet.env. Everything lives in namespaces this test makes.
+ * host made by the CNI bridge plugin from subnet.env. Hosts 1 and 2 run the fast path (TUN offloads,
+ * UDP GSO/GRO), host 3 the one-packet path (--udp-offloads=false), and a fourth host speaks
+ * flanneld's wire format by hand: every pair of kinds meets. Everything lives in namespaces this
+ * test makes.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class UdpOverlayEndToEndIT {
@@ -33,9 +39,9 @@ class UdpOverlayEndToEndIT {
         assumeTrue(Lab.isRoot(), "the namespace lab needs root (CI runs as root)");
         lab = Lab.up(4);
         lab.lab("netconf", "--json", NET_CONF);
-        for (int host = 1; host <= 3; host++) {
-            lab.startAgent(host);
-        }
+        lab.startAgent(1);
+        lab.startAgent(2);
+        lab.startAgent(3, "--udp-offloads=false");
         for (int host = 1; host <= 3; host++) {
             lab.waitReady(host);
             podIps.put(host, lab.lab("pod-add", "--host", Integer.toString(host), "--pod", "1").strip());
@@ -63,6 +69,14 @@ class UdpOverlayEndToEndIT {
     }
 
     @Test
+    @Order(1)
+    void fastPathAndOnePacketPathAreWhatTheHostsChose() throws Exception {
+        assertTrue(lab.agentLog(1).contains("UDP fast path: TUN offloads csum tso4 tso6"), lab.agentLog(1));
+        assertTrue(lab.agentLog(1).contains("UDP GSO on, UDP GRO on"), lab.agentLog(1));
+        assertTrue(lab.agentLog(3).contains("UDP fast path: TUN offloads off, UDP GSO off, UDP GRO off"), lab.agentLog(3));
+    }
+
+    @Test
     @Order(2)
     void podsPingAcrossEveryHostPair() throws Exception {
         for (int from = 1; from <= 3; from++) {
@@ -76,20 +90,31 @@ class UdpOverlayEndToEndIT {
 
     @Test
     @Order(3)
-    void tcpTransferArrivesIntact() throws Exception {
-        String data = "/tmp/" + lab.prefix + "-payload";
-        lab.exec("h1p1", "sh", "-c", "head -c 8388608 /dev/urandom > " + data);
-        lab.lab("bg", "--ns", "h2p1", "--name", "sink", "--", "sh", "-c",
+    void tcpTransfersArriveIntactBetweenEveryKindOfHost() throws Exception {
+        transfer(1, 2, 100); // fast path both ways: TSO split + GSO send, GRO receive + coalesced TUN writes
+        transfer(1, 3, 16);  // fast path to one-packet
+        transfer(3, 2, 16);  // one-packet to fast path
+    }
+
+    /** Sends {@code mib} MiB of random bytes pod to pod over TCP and compares SHA-256 at both ends. */
+    private static void transfer(int from, int to, int mib) throws Exception {
+        String data = "/tmp/" + lab.prefix + "-payload-" + from + to;
+        long bytes = mib * 1024L * 1024L;
+        lab.exec("h" + from + "p1", "sh", "-c", "head -c " + bytes + " /dev/urandom > " + data);
+        lab.lab("bg", "--ns", "h" + to + "p1", "--name", "sink" + from + to, "--", "sh", "-c",
             "socat -u TCP-LISTEN:5001,reuseaddr OPEN:" + data + ".recv,creat,trunc");
         try {
-            await().atMost(Duration.ofSeconds(10)).until(() -> lab.status("h2p1", "sh", "-c", "ss -ltn | grep -q :5001") == 0);
-            lab.exec("h1p1", "socat", "-u", "OPEN:" + data, "TCP:" + podIps.get(2) + ":5001");
-            await().atMost(Duration.ofSeconds(20)).until(() ->
-                lab.exec("h2p1", "sh", "-c", "wc -c < " + data + ".recv").strip().equals("8388608"));
-            assertEquals(lab.exec("h1p1", "sha256sum", data).split(" ")[0],
-                lab.exec("h2p1", "sha256sum", data + ".recv").split(" ")[0], "8 MiB across the overlay, byte for byte");
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                lab.status("h" + to + "p1", "sh", "-c", "ss -ltn | grep -q :5001") == 0);
+            lab.exec("h" + from + "p1", "socat", "-u", "OPEN:" + data, "TCP:" + podIps.get(to) + ":5001");
+            await().atMost(Duration.ofSeconds(60)).until(() ->
+                lab.exec("h" + to + "p1", "sh", "-c", "wc -c < " + data + ".recv").strip().equals(Long.toString(bytes)));
+            assertEquals(lab.exec("h" + from + "p1", "sha256sum", data).split(" ")[0],
+                lab.exec("h" + to + "p1", "sha256sum", data + ".recv").split(" ")[0],
+                mib + " MiB from host " + from + " to host " + to + ", byte for byte");
         } finally {
-            lab.exec("h1p1", "rm", "-f", data, data + ".recv");
+            lab.lab("stop", "--name", "sink" + from + to);
+            lab.exec("h1", "rm", "-f", data, data + ".recv");
         }
     }
 
@@ -107,25 +132,68 @@ class UdpOverlayEndToEndIT {
 
     @Test
     @Order(5)
-    void aLeaseInFlannelsJsonForAFourthHostBecomesAPeer() throws Exception {
-        // As flanneld (UDP backend) writes it, with an etcd lease TTL.
+    void aFlanneldHostByHandIsAPeerBothWays() throws Exception {
+        // Host 4 (192.168.0.101) leases 10.1.99.0/24 as flanneld's UDP backend writes it, with a TTL.
         String lease = lab.etcdctl("lease", "grant", "600").split(" ")[1];
         lab.etcdctl("put", SUBNETS + "10.1.99.0-24", "{\"PublicIP\":\"192.168.0.101\",\"PublicIPv6\":null}", "--lease=" + lease);
         await().atMost(Duration.ofSeconds(10)).until(() -> lab.metric(1, "weft_peers") == 3.0);
-        // A packet for that subnet now leaves host 1 as one raw IP packet in a datagram to 192.168.0.101:8285.
+        Path captured = Path.of("/tmp/" + lab.prefix + "-h4.recv");
+        Path crafted = Path.of("/tmp/" + lab.prefix + "-h4.send");
         lab.lab("bg", "--ns", "h4", "--name", "fake-flanneld", "--", "sh", "-c",
-            "socat -u UDP-RECV:8285 - | head -c 84 > /tmp/" + lab.prefix + "-h4.recv");
+            "socat -u UDP-RECV:8285 OPEN:" + captured + ",creat,append");
         try {
             await().atMost(Duration.ofSeconds(10)).until(() -> lab.status("h4", "sh", "-c", "ss -lun | grep -q :8285") == 0);
+            // Weft → flanneld: a ping into 10.1.99.0/24 leaves host 1 as one raw IP packet per datagram.
             lab.status("h1p1", "ping", "-c", "1", "-W", "1", "10.1.99.2");
-            await().atMost(Duration.ofSeconds(5)).until(() ->
-                lab.exec("h4", "sh", "-c", "wc -c < /tmp/" + lab.prefix + "-h4.recv").strip().equals("84"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(captured) && Files.size(captured) == 84);
+            byte[] request = Files.readAllBytes(captured);
+            assertEquals(8, request[20], "an ICMP echo request, whole, as the datagram's payload");
+            // flanneld → Weft: a raw echo request from 10.1.99.2 sent by host 4 reaches pod 1, whose reply comes back.
+            Files.write(crafted, echoRequest(0x0a016302, ipv4(podIps.get(1))));
+            lab.exec("h4", "socat", "-u", "OPEN:" + crafted, "UDP-SENDTO:192.168.0.100:8285");
+            await().atMost(Duration.ofSeconds(5)).until(() -> Files.size(captured) == 84 + 84);
+            ByteBuffer reply = ByteBuffer.wrap(Files.readAllBytes(captured), 84, 84).slice();
+            assertEquals(0, reply.get(20), "an ICMP echo reply");
+            assertEquals(ipv4(podIps.get(1)), reply.getInt(12), "from pod 1");
+            assertEquals(0x0a016302, reply.getInt(16), "to the flanneld host's subnet");
         } finally {
             lab.lab("stop", "--name", "fake-flanneld");
-            lab.exec("h4", "rm", "-f", "/tmp/" + lab.prefix + "-h4.recv");
+            Files.deleteIfExists(captured);
+            Files.deleteIfExists(crafted);
             lab.etcdctl("del", SUBNETS + "10.1.99.0-24");
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> lab.metric(1, "weft_peers") == 2.0);
+    }
+
+    private static int ipv4(String dotted) {
+        String[] parts = dotted.split("\\.");
+        return Integer.parseInt(parts[0]) << 24 | Integer.parseInt(parts[1]) << 16 | Integer.parseInt(parts[2]) << 8
+            | Integer.parseInt(parts[3]);
+    }
+
+    /** An 84-byte ICMP echo request with valid checksums, as ping would send it. */
+    private static byte[] echoRequest(int source, int destination) {
+        ByteBuffer b = ByteBuffer.allocate(84);
+        b.put(0, (byte) 0x45).putShort(2, (short) 84).putShort(4, (short) 0x4242).putShort(6, (short) 0x4000);
+        b.put(8, (byte) 64).put(9, (byte) 1).putInt(12, source).putInt(16, destination);
+        b.putShort(10, (short) checksum(b, 0, 20));
+        b.put(20, (byte) 8).putShort(24, (short) 0x1234).putShort(26, (short) 1);
+        for (int i = 28; i < 84; i++) {
+            b.put(i, (byte) i);
+        }
+        b.putShort(22, (short) checksum(b, 20, 64));
+        return b.array();
+    }
+
+    private static int checksum(ByteBuffer b, int off, int length) {
+        long sum = 0;
+        for (int i = 0; i < length; i += 2) {
+            sum += b.getShort(off + i) & 0xffff;
+        }
+        while (sum >> 16 != 0) {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        return (int) ~sum & 0xffff;
     }
 
     @Test

@@ -96,7 +96,7 @@ class HostGwBackendNamespaceTest {
     void aPublicIpThatIsNotTheInterfacesIsRefused() {
         ExternalInterface natted = new ExternalInterface("wd0", external.index(), 1500, PUBLIC_IP, IpAddresses.parseIpv4("203.0.113.7"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> HostGwBackend.create(natted, new BackendContext(netlink, new DataPathStats())));
+            () -> HostGwBackend.create(natted, new BackendContext(netlink, new DataPathStats(), true)));
         assertTrue(e.getMessage().contains("NAT is not supported by host-gw"), e.getMessage());
     }
 }
