@@ -8,6 +8,8 @@
 #   BENCH_SECONDS=10                        iperf3 duration per measurement
 #   BENCH_WARMUP=5                          unmeasured iperf3 seconds before each mode (JIT warm-up)
 #   BENCH_PINGS=20                          pings (0.05 s apart) for the RTT
+#   BENCH_PEERTABLE=1                       also print the peer-table cost for 2, 500, 5000 peers
+#   WEFT_JAVA=java                          the JVM the agents run on (e.g. a JDK 25's bin/java)
 #
 # Per mode: iperf3 TCP h1p1 → h2p1 with 1 and 4 streams, ping RTT, and the receiving host's
 # (h2) Udp RcvbufErrors delta from /proc/net/snmp. The table goes to stdout and to
@@ -374,6 +376,13 @@ report=$out_dir/bench-$stamp.md
   if [[ -n $notes ]]; then
     echo
     sed 's/^/- /' <<<"$notes"
+  fi
+  if [[ ${BENCH_PEERTABLE:-1} == 1 && -d $REPO/agent/target/test-classes ]]; then
+    echo
+    echo "Peer table: per-packet routing cost of the UDP data path by number of peers (O(1) lookup by masking):"
+    echo
+    "${WEFT_JAVA:-java}" -cp "$REPO/agent/target/test-classes:$REPO/agent/target/classes:$REPO/agent/target/quarkus-app/lib/main/*" \
+      dev.weft.agent.udp.PeerTableBench
   fi
 } | tee "$report"
 echo
