@@ -83,7 +83,8 @@ public class AgentRuntime {
         LOG.infof("network %s, subnets /%d in %s .. %s, backend %s", config.network(), config.subnetLen(),
             config.subnetMin().getHostAddress(), config.subnetMax().getHostAddress(), config.backendType());
 
-        backend = BackendFactory.create(config, external, new BackendContext(netlink, dataPathStats, flags.bool("udp-offloads")));
+        backend = BackendFactory.create(config, external, new BackendContext(netlink, dataPathStats,
+            flags.bool("udp-offloads")));
         Path subnetFile = Path.of(flags.get("subnet-file"));
         SubnetKey previous = SubnetEnv.readPreviousSubnet(subnetFile);
         boolean ipMasq = flags.bool("ip-masq");

@@ -10,8 +10,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /**
  * {@code /dev/net/tun} opened non-blocking with {@code IFF_TUN|IFF_NO_PI}, and with
  * {@code IFF_VNET_HDR} plus {@code TUNSETOFFLOAD} when offloads are asked for. A reader waits in
- * poll(2) on the device and on an eventfd that {@link #close()} signals, so closing never
- * races a thread that is still inside read(2) on a reused descriptor.
+ * poll(2) (see {@link ReadWaiter}), so closing never races a thread that is still inside read(2)
+ * on a reused descriptor.
  */
 final class LinuxTunDevice implements TunDevice {
     static final long TUNSETIFF = 0x400454caL;
@@ -27,30 +27,20 @@ final class LinuxTunDevice implements TunDevice {
     private static final LibC C = LibC.INSTANCE;
 
     private final int fd;
-    private final int wakeFd;
+    private final ReadWaiter waiter;
     private final String name;
     private final int offloads;
-    /** Two struct pollfd {int fd; short events; short revents}: device, then wake eventfd. Pinned. */
-    private final ByteBuffer pollFds;
-    private final long pollFdsAddress;
-    /** Eight bytes holding the eventfd increment. Pinned. */
-    private final ByteBuffer wakeValue;
     /** Shared by reads and writes in flight; close takes it exclusively before closing the fds. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     /** Readers share one pollfd array, so reads take turns. */
     private final ReentrantLock readTurn = new ReentrantLock();
     private volatile boolean closed;
 
-    private LinuxTunDevice(int fd, int wakeFd, String name, int offloads) {
+    private LinuxTunDevice(int fd, ReadWaiter waiter, String name, int offloads) {
         this.fd = fd;
-        this.wakeFd = wakeFd;
+        this.waiter = waiter;
         this.name = name;
         this.offloads = offloads;
-        this.pollFds = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
-        this.pollFdsAddress = LibC.address(pollFds);
-        pollFds.putInt(0, fd).putShort(4, LibC.POLLIN);
-        pollFds.putInt(8, wakeFd).putShort(12, LibC.POLLIN);
-        this.wakeValue = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1L);
     }
 
     /**
@@ -91,11 +81,8 @@ final class LinuxTunDevice implements TunDevice {
                     offloads = 0;
                 }
             }
-            int wakeFd = C.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
-            if (wakeFd < 0) {
-                throw NativeException.last("eventfd for TUN " + actual);
-            }
-            return new LinuxTunDevice(fd, wakeFd, actual, virtio ? offloads | VIRTIO_HEADER : 0);
+            return new LinuxTunDevice(fd, ReadWaiter.forDescriptor(fd, "TUN " + actual), actual,
+                virtio ? offloads | VIRTIO_HEADER : 0);
         } catch (IOException | RuntimeException e) {
             C.close(fd);
             throw e;
@@ -144,48 +131,13 @@ final class LinuxTunDevice implements TunDevice {
                 if (errno != Errno.EAGAIN && errno != Errno.EINTR) {
                     throw new NativeException("read TUN " + name, errno);
                 }
-                // Nothing queued: wait for a packet or for close(); the eventfd stays readable once signalled.
-                if (C.poll(pollFdsAddress, 2, -1) < 0 && LibC.errno() != Errno.EINTR) {
-                    throw NativeException.last("poll TUN " + name);
-                }
+                waiter.await("TUN " + name); // nothing queued: sleep until a packet or close()
             }
             return -1;
         } finally {
             readTurn.unlock();
             lifecycle.readLock().unlock();
         }
-    }
-
-    @Override
-    public int readBatch(ByteBuffer[] dsts, int[] lengths) throws IOException {
-        int first = read(dsts[0]);
-        if (first < 0) {
-            return -1;
-        }
-        lengths[0] = first;
-        int count = 1;
-        lifecycle.readLock().lock();
-        readTurn.lock();
-        try {
-            // The device is non-blocking: take what is queued now, stop at the first EAGAIN.
-            while (count < dsts.length && !closed) {
-                ByteBuffer dst = dsts[count];
-                long n = C.read(fd, LibC.address(dst) + dst.position(), dst.remaining());
-                if (n < 0) {
-                    int errno = LibC.errno();
-                    if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
-                        break;
-                    }
-                    throw new NativeException("read TUN " + name, errno);
-                }
-                dst.position(dst.position() + (int) n);
-                lengths[count++] = (int) n;
-            }
-        } finally {
-            readTurn.unlock();
-            lifecycle.readLock().unlock();
-        }
-        return count;
     }
 
     @Override
@@ -213,11 +165,11 @@ final class LinuxTunDevice implements TunDevice {
             return;
         }
         closed = true;
-        C.write(wakeFd, LibC.address(wakeValue), 8);
+        waiter.signalClose();
         lifecycle.writeLock().lock();
         try {
             C.close(fd);
-            C.close(wakeFd);
+            waiter.release();
         } finally {
             lifecycle.writeLock().unlock();
         }

@@ -52,15 +52,6 @@ public interface TunDevice extends Closeable {
      */
     int read(ByteBuffer dst) throws IOException;
 
-    /**
-     * Blocks until at least one packet arrives, then also takes whatever else is already queued,
-     * up to {@code dsts.length} packets: packet i goes to {@code dsts[i]} at its position (which
-     * advances) and its length to {@code lengths[i]}. One call moves a burst, so the caller can hand
-     * the whole burst on at once.
-     *
-     * @return the number of packets read, or -1 once the device is closed
-     */
-    int readBatch(ByteBuffer[] dsts, int[] lengths) throws IOException;
 
     /** Writes the bytes between position and limit of {@code src} as one packet; position moves to limit. */
     void write(ByteBuffer src) throws IOException;

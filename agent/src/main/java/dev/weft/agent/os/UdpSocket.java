@@ -30,21 +30,16 @@ public final class UdpSocket implements Closeable {
     private static final int CMSG_SPACE_INT = 24;
 
     private final int fd;
-    private final int wakeFd;
-    private final ByteBuffer pollFds = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
-    private final ByteBuffer wakeValue = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1L);
+    private final ReadWaiter waiter;
     private final ByteBuffer option = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
-    // After pollFds: the receiver takes its address when constructed.
     private final Sender sender = new Sender();
     private final Receiver receiver = new Receiver();
     private volatile boolean closed;
     private boolean groEnabled;
 
-    private UdpSocket(int fd, int wakeFd) {
+    private UdpSocket(int fd, ReadWaiter waiter) {
         this.fd = fd;
-        this.wakeFd = wakeFd;
-        pollFds.putInt(0, fd).putShort(4, LibC.POLLIN);
-        pollFds.putInt(8, wakeFd).putShort(12, LibC.POLLIN);
+        this.waiter = waiter;
     }
 
     /** A non-blocking UDP socket bound to {@code address:port} with both buffers asked for {@code bufferBytes}. */
@@ -53,12 +48,14 @@ public final class UdpSocket implements Closeable {
         if (fd < 0) {
             throw NativeException.last("socket AF_INET SOCK_DGRAM");
         }
-        int wakeFd = C.eventfd(0, LibC.EFD_NONBLOCK | LibC.EFD_CLOEXEC);
-        if (wakeFd < 0) {
+        ReadWaiter waiter;
+        try {
+            waiter = ReadWaiter.forDescriptor(fd, "UDP socket");
+        } catch (NativeException e) {
             C.close(fd);
-            throw NativeException.last("eventfd for the UDP socket");
+            throw e;
         }
-        UdpSocket socket = new UdpSocket(fd, wakeFd);
+        UdpSocket socket = new UdpSocket(fd, waiter);
         try {
             // The FORCE variants (CAP_NET_ADMIN, which the agent has) may exceed net.core.rmem_max/wmem_max.
             socket.setBuffer(SO_RCVBUFFORCE, LibC.SO_RCVBUF, bufferBytes, "SO_RCVBUF");
@@ -204,7 +201,6 @@ public final class UdpSocket implements Closeable {
         private final ByteBuffer source = ByteBuffer.allocateDirect(SOCKADDR_IN_SIZE);
         private final ByteBuffer control = ByteBuffer.allocateDirect(64).order(ByteOrder.nativeOrder());
         private final long msghdrAddress = LibC.address(msghdr);
-        private final long pollFdsAddress = LibC.address(pollFds);
 
         synchronized int receive(ByteBuffer buffer, int offset, int capacity, Received into) throws IOException {
             while (!closed) {
@@ -234,9 +230,7 @@ public final class UdpSocket implements Closeable {
                     }
                     throw new NativeException("recvmsg UDP", errno);
                 }
-                if (C.poll(pollFdsAddress, 2, -1) < 0 && LibC.errno() != Errno.EINTR) {
-                    throw NativeException.last("poll UDP socket");
-                }
+                waiter.await("UDP socket"); // nothing queued: sleep until a datagram or close()
             }
             return -1;
         }
@@ -303,12 +297,12 @@ public final class UdpSocket implements Closeable {
             return;
         }
         closed = true;
-        C.write(wakeFd, LibC.address(wakeValue), 8);
+        waiter.signalClose();
         // The receiver holds its monitor while blocked in poll; it sees the wake-up and leaves.
         synchronized (receiver) {
             synchronized (sender) {
                 C.close(fd);
-                C.close(wakeFd);
+                waiter.release();
             }
         }
     }

@@ -49,7 +49,8 @@ final class UdpTunnel implements AutoCloseable {
         }
     }
 
-    UdpTunnel(TunDevice tun, UdpSocket socket, boolean gso, int port, PeerTable peers, LocalSubnet local, DataPathStats stats) {
+    UdpTunnel(TunDevice tun, UdpSocket socket, boolean gso, int port, PeerTable peers, LocalSubnet local,
+              DataPathStats stats) {
         this.tun = tun;
         this.socket = socket;
         this.gso = gso;
