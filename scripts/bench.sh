@@ -157,6 +157,10 @@ weft_agents_up() { # backend-type [agent flags...]
     WEFT_GC_BEFORE[i]=$(gc_pauses "$STATE/gc-h$i.log")
   done
   WEFT_BYTES_BEFORE=$(agent_metric 1 'weft_udp_bytes_total{direction="tx"}')
+  for i in 1 2; do
+    WEFT_ALLOC_BEFORE[i]=$(agent_metric "$i" 'weft_udp_datapath_allocated_bytes_total')
+    WEFT_PACKETS_BEFORE[i]=$(($(agent_metric "$i" 'weft_udp_packets_total{direction="tx"}') + $(agent_metric "$i" 'weft_udp_packets_total{direction="rx"}')))
+  done
 }
 
 weft_notes() { # mode
@@ -167,6 +171,10 @@ weft_notes() { # mode
     rss=$(awk '/^VmRSS:/ {print $2, $3}' "/proc/${WEFT_PID[i]}/status")
     echo "$1 h$i: agent pid ${WEFT_PID[i]} VmRSS $rss; GC pauses after ready (warm-up and measured runs): $(($(gc_pauses "$STATE/gc-h$i.log") - WEFT_GC_BEFORE[i]))"
     ticks=$((ticks + $(agent_cpu_ticks "${WEFT_PID[i]}") - WEFT_CPU_BEFORE[i]))
+    local alloc packets
+    alloc=$(($(agent_metric "$i" 'weft_udp_datapath_allocated_bytes_total') - WEFT_ALLOC_BEFORE[i]))
+    packets=$(($(agent_metric "$i" 'weft_udp_packets_total{direction="tx"}') + $(agent_metric "$i" 'weft_udp_packets_total{direction="rx"}') - WEFT_PACKETS_BEFORE[i]))
+    echo "$1 h$i: data path threads allocated $alloc bytes of heap while moving $packets packets"
   done
   bytes=$(($(agent_metric 1 'weft_udp_bytes_total{direction="tx"}') - WEFT_BYTES_BEFORE))
   awk -v t="$ticks" -v hz="$hz" -v b="$bytes" -v m="$1" 'BEGIN {
@@ -331,7 +339,7 @@ RES=$(mktemp -d)
 trap '"$LAB" down --prefix "$P"; rm -rf "$RES"' EXIT
 trap 'exit 130' INT TERM
 STATE=${LAB_STATE_ROOT:-$REPO/.lab}/$P
-declare -a POD_IP WEFT_TX_DROPS_BEFORE WEFT_PID WEFT_CPU_BEFORE WEFT_GC_BEFORE
+declare -a POD_IP WEFT_TX_DROPS_BEFORE WEFT_PID WEFT_CPU_BEFORE WEFT_GC_BEFORE WEFT_ALLOC_BEFORE WEFT_PACKETS_BEFORE
 
 "$LAB" up --prefix "$P" --hosts 2 "${need_etcd[@]}" --owner $$
 for m in "${MODE_LIST[@]}"; do run_mode "$m"; done

@@ -35,6 +35,9 @@ public class AgentMetrics {
             FunctionCounter.builder("weft_udp_drops", stats, s -> s.drops(reason)).tag("reason", reason.label())
                 .description("packets dropped by the UDP data path").register(registry);
         }
+        FunctionCounter.builder("weft_udp_datapath_allocated_bytes", stats, DataPathStats::dataPathAllocatedBytes)
+            .description("heap bytes allocated by the UDP data path threads (flat: no allocation per packet)")
+            .register(registry);
         Gauge.builder("weft_peers", runtime, AgentRuntime::peerCount).description("leased peer hosts").register(registry);
         var lease = runtime.leaseMetrics();
         FunctionCounter.builder("weft_lease_acquisitions", lease, l -> l.acquisitions()).register(registry);

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * {@code /dev/net/tun} opened non-blocking with {@code IFF_TUN|IFF_NO_PI}, and with
@@ -30,11 +29,10 @@ final class LinuxTunDevice implements TunDevice {
     private final ReadWaiter waiter;
     private final String name;
     private final int offloads;
-    /** Shared by reads and writes in flight; close takes it exclusively before closing the fds. */
-    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    /** Reads and writes in flight; close waits for them before closing the descriptor. */
+    private final CallsInFlight calls = new CallsInFlight();
     /** Readers share one pollfd array, so reads take turns. */
     private final ReentrantLock readTurn = new ReentrantLock();
-    private volatile boolean closed;
 
     private LinuxTunDevice(int fd, ReadWaiter waiter, String name, int offloads) {
         this.fd = fd;
@@ -118,10 +116,12 @@ final class LinuxTunDevice implements TunDevice {
     public int read(ByteBuffer dst) throws IOException {
         long address = LibC.address(dst) + dst.position();
         int capacity = dst.remaining();
-        lifecycle.readLock().lock();
+        if (!calls.enter()) {
+            return -1;
+        }
         readTurn.lock();
         try {
-            while (!closed) {
+            while (!calls.isClosed()) {
                 long n = C.read(fd, address, capacity);
                 if (n >= 0) {
                     dst.position(dst.position() + (int) n);
@@ -131,12 +131,12 @@ final class LinuxTunDevice implements TunDevice {
                 if (errno != Errno.EAGAIN && errno != Errno.EINTR) {
                     throw new NativeException("read TUN " + name, errno);
                 }
-                waiter.await("TUN " + name); // nothing queued: sleep until a packet or close()
+                waiter.await(); // nothing queued: sleep until a packet or close()
             }
             return -1;
         } finally {
             readTurn.unlock();
-            lifecycle.readLock().unlock();
+            calls.exit();
         }
     }
 
@@ -144,35 +144,29 @@ final class LinuxTunDevice implements TunDevice {
     public void write(ByteBuffer src) throws IOException {
         int length = src.remaining();
         long address = LibC.address(src) + src.position();
-        lifecycle.readLock().lock();
+        if (!calls.enter()) {
+            throw new NativeException("write TUN " + name, Errno.EBADF);
+        }
         try {
-            if (closed) {
-                throw new NativeException("write TUN " + name, Errno.EBADF);
-            }
             long n = C.write(fd, address, length);
             if (n < 0) {
                 throw NativeException.last("write TUN " + name);
             }
             src.position(src.limit());
         } finally {
-            lifecycle.readLock().unlock();
+            calls.exit();
         }
     }
 
     @Override
     public synchronized void close() {
-        if (closed) {
+        if (calls.isClosed()) {
             return;
         }
-        closed = true;
-        waiter.signalClose();
-        lifecycle.writeLock().lock();
-        try {
-            C.close(fd);
-            waiter.release();
-        } finally {
-            lifecycle.writeLock().unlock();
-        }
+        waiter.signalClose(); // a reader asleep in poll wakes, sees the close and leaves
+        calls.closeAndAwait();
+        C.close(fd);
+        waiter.release();
     }
 
     @Override

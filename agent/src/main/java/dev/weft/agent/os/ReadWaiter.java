@@ -12,12 +12,15 @@ final class ReadWaiter {
     private static final LibC C = LibC.INSTANCE;
 
     private final int closeFd;
+    /** What the descriptor is, for errors; built once, since waiting must not allocate. */
+    private final String what;
     private final ByteBuffer pollFds = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
     private final long pollFdsAddress = LibC.address(pollFds);
     private final ByteBuffer one = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1L);
 
-    private ReadWaiter(int fd, int closeFd) {
+    private ReadWaiter(int fd, int closeFd, String what) {
         this.closeFd = closeFd;
+        this.what = what;
         // struct pollfd {int fd; short events; short revents}: the descriptor, then the close eventfd.
         pollFds.putInt(0, fd).putShort(4, LibC.POLLIN);
         pollFds.putInt(8, closeFd).putShort(12, LibC.POLLIN);
@@ -28,11 +31,11 @@ final class ReadWaiter {
         if (closeFd < 0) {
             throw NativeException.last("eventfd for " + what);
         }
-        return new ReadWaiter(fd, closeFd);
+        return new ReadWaiter(fd, closeFd, what);
     }
 
     /** Sleeps until the descriptor is readable or the owner closes. One reader at a time. */
-    void await(String what) throws NativeException {
+    void await() throws NativeException {
         if (C.poll(pollFdsAddress, 2, -1) < 0 && LibC.errno() != Errno.EINTR) {
             throw NativeException.last("poll " + what);
         }

@@ -230,7 +230,7 @@ public final class UdpSocket implements Closeable {
                     }
                     throw new NativeException("recvmsg UDP", errno);
                 }
-                waiter.await("UDP socket"); // nothing queued: sleep until a datagram or close()
+                waiter.await(); // nothing queued: sleep until a datagram or close()
             }
             return -1;
         }

@@ -72,6 +72,8 @@ final class UdpTunnel implements AutoCloseable {
         running = true;
         egress = daemon("weft-tun-rx", this::egressLoop);
         ingress = daemon("weft-udp-rx", this::ingressLoop);
+        stats.dataPathThread(egress);
+        stats.dataPathThread(ingress);
     }
 
     private static Thread daemon(String name, Runnable body) {
