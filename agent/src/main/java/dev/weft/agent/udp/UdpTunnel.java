@@ -122,7 +122,7 @@ final class UdpTunnel implements AutoCloseable {
     private void sendPacket(ByteBuffer buf, int off, int length) throws IOException {
         Peer peer = route(buf, off, length);
         if (peer != null) {
-            send(buf, off, length, peer, 0, length);
+            send(buf, off, length, peer, 0, 1);
         }
     }
 
