@@ -94,6 +94,13 @@ class UdpOverlayEndToEndIT {
         transfer(1, 2, 100); // fast path both ways: TSO split + GSO send, GRO receive + coalesced TUN writes
         transfer(1, 3, 16);  // fast path to one-packet
         transfer(3, 2, 16);  // one-packet to fast path
+        for (int host = 1; host <= 3; host++) {
+            // Counters count datagrams on the wire: whole packets of at most the TUN MTU (1472).
+            double packets = lab.metric(host, "weft_udp_packets_total{direction=\"tx\"}");
+            double bytes = lab.metric(host, "weft_udp_bytes_total{direction=\"tx\"}");
+            assertTrue(packets > 0 && bytes / packets >= 40 && bytes / packets <= 1472,
+                "host " + host + " sent " + bytes + " bytes in " + packets + " packets");
+        }
     }
 
     /** Sends {@code mib} MiB of random bytes pod to pod over TCP and compares SHA-256 at both ends. */
