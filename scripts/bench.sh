@@ -179,7 +179,7 @@ weft_notes() { # mode
   bytes=$(($(agent_metric 1 'weft_udp_bytes_total{direction="tx"}') - WEFT_BYTES_BEFORE))
   awk -v t="$ticks" -v hz="$hz" -v b="$bytes" -v m="$1" 'BEGIN {
       printf "%s: both agents used %.1f CPU s for %.2f GB sent by h1 (warm-up included): %.2f CPU s per GB\n",
-        m, t / hz, b / 1e9, b > 0 ? (t / hz) / (b / 1e9) : 0 }'
+        m, t / hz, b / 1e9, (b > 0 ? (t / hz) / (b / 1e9) : 0) }'
   echo "$1: $(grep -h 'UDP fast path' "$STATE/agent-h1.log" | tail -1 | sed 's/.*UDP fast path/fast path/')"
 }
 

@@ -3,7 +3,7 @@ package dev.weft.agent.hostgw;
 import dev.weft.agent.backend.Backend;
 import dev.weft.agent.backend.BackendContext;
 import dev.weft.agent.backend.ExternalInterface;
-import dev.weft.agent.backend.PeerChanges;
+import dev.weft.agent.backend.ProgrammedPeers;
 import dev.weft.agent.os.Errno;
 import dev.weft.agent.os.LibC;
 import dev.weft.agent.os.NativeException;
@@ -17,10 +17,7 @@ import dev.weft.core.net.IpAddresses;
 import dev.weft.core.net.SubnetKey;
 import java.net.Inet4Address;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,10 +37,7 @@ public final class HostGwBackend implements Backend {
     private final ExternalInterface external;
     private final RouteNetlink netlink;
     private final long checkIntervalMs;
-    private final Map<SubnetKey, Route> desired = new LinkedHashMap<>();
-    private final Map<SubnetKey, Route> programmed = new HashMap<>();
-    private final Map<SubnetKey, String> peerErrors = new HashMap<>();
-    private final Map<SubnetKey, String> ignored = new HashMap<>();
+    private final ProgrammedPeers<Route> peers = new ProgrammedPeers<>("host-gw");
     private ScheduledExecutorService checker;
     private boolean started;
     private boolean closed;
@@ -89,19 +83,15 @@ public final class HostGwBackend implements Backend {
 
     @Override
     public synchronized void setPeers(Collection<Lease> leases) {
-        desired.clear();
+        peers.clearDesired();
         for (Lease lease : leases) {
             SubnetKey key = lease.subnet();
             String type = lease.attrs().backendType();
             if (!"host-gw".equals(type)) {
-                String why = "backend type " + (type == null ? "udp (none given)" : type);
-                if (!why.equals(ignored.put(key, why))) {
-                    LOG.warnf("ignoring peer lease %s: %s", key.ipv4(), why);
-                }
+                peers.ignore(key, "backend type " + (type == null ? "udp (none given)" : type));
                 continue;
             }
-            ignored.remove(key);
-            desired.put(key, Route.via(key.ipv4(), lease.attrs().publicIp(), external.index()));
+            peers.want(key, Route.via(key.ipv4(), lease.attrs().publicIp(), external.index()));
         }
         if (started && !closed) {
             program();
@@ -109,9 +99,20 @@ public final class HostGwBackend implements Backend {
     }
 
     private void program() {
-        PeerChanges<Route> changes = PeerChanges.between(programmed, desired);
-        for (Route route : changes.removed()) {
-            programmed.remove(SubnetKey.of(route.destination()));
+        peers.apply(routes);
+    }
+
+    /** The kernel side: one route per peer via its public IP, on the external interface. */
+    private final ProgrammedPeers.Programmer<Route> routes = new ProgrammedPeers.Programmer<>() {
+        @Override
+        public void add(Route route) throws Exception {
+            checkDirectlyConnected(route);
+            netlink.replaceRoute(route);
+            LOG.infof("added route %s", route.describe(external.name()));
+        }
+
+        @Override
+        public void remove(Route route) {
             try {
                 netlink.deleteRoute(route);
                 LOG.infof("removed route %s", route.describe(external.name()));
@@ -123,23 +124,7 @@ public final class HostGwBackend implements Backend {
                 LOG.warnf("removing route: %s", e.getMessage());
             }
         }
-        for (Route route : changes.added()) {
-            SubnetKey key = SubnetKey.of(route.destination());
-            try {
-                checkDirectlyConnected(route);
-                netlink.replaceRoute(route);
-                programmed.put(key, route);
-                peerErrors.remove(key);
-                LOG.infof("added route %s", route.describe(external.name()));
-            } catch (NativeException | IllegalStateException e) {
-                if (!e.getMessage().equals(peerErrors.put(key, e.getMessage()))) {
-                    LOG.errorf("host-gw peer %s: %s (retried at every route check; the other peers are unaffected)",
-                        key.ipv4(), e.getMessage());
-                }
-            }
-        }
-        peerErrors.keySet().retainAll(desired.keySet());
-    }
+    };
 
     /** The kernel must reach the gateway straight out of the external interface, with no router between. */
     private void checkDirectlyConnected(Route route) throws NativeException {
@@ -169,16 +154,15 @@ public final class HostGwBackend implements Backend {
         }
         try {
             List<Route> present = netlink.routes(LibC.AF_INET);
-            for (var it = programmed.entrySet().iterator(); it.hasNext(); ) {
-                Route route = it.next().getValue();
+            peers.forgetIf(route -> {
                 boolean there = present.stream().anyMatch(r -> r.table() == Rtnl.RT_TABLE_MAIN
                     && r.destination().equals(route.destination()) && route.gateway().equals(r.gateway())
                     && r.linkIndex() == route.linkIndex());
                 if (!there) {
                     LOG.warnf("route %s is missing; adding it again", route.describe(external.name()));
-                    it.remove();
                 }
-            }
+                return !there;
+            });
             program();
         } catch (Exception e) {
             LOG.errorf("checking host-gw routes failed: %s", e.getMessage());

@@ -3,7 +3,7 @@ package dev.weft.agent.vxlan;
 import dev.weft.agent.backend.Backend;
 import dev.weft.agent.backend.BackendContext;
 import dev.weft.agent.backend.ExternalInterface;
-import dev.weft.agent.backend.PeerChanges;
+import dev.weft.agent.backend.ProgrammedPeers;
 import dev.weft.agent.os.Errno;
 import dev.weft.agent.os.Link;
 import dev.weft.agent.os.LinkAddress;
@@ -22,9 +22,6 @@ import dev.weft.core.net.SubnetKey;
 import java.net.Inet4Address;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -52,11 +49,7 @@ public final class VxlanBackend implements Backend {
     private final MacAddress mac;
     private final VxlanParams params;
     private final int mtu;
-    private final Map<SubnetKey, VxlanPeer> desired = new LinkedHashMap<>();
-    private final Map<SubnetKey, VxlanPeer> programmed = new HashMap<>();
-    /** The last error per peer, logged once until it changes or the peer succeeds. */
-    private final Map<SubnetKey, String> peerErrors = new HashMap<>();
-    private final Map<SubnetKey, String> ignored = new HashMap<>();
+    private final ProgrammedPeers<VxlanPeer> peers = new ProgrammedPeers<>("vxlan");
     private ScheduledExecutorService checker;
     private Lease own;
     private int deviceIndex;
@@ -126,7 +119,7 @@ public final class VxlanBackend implements Backend {
         }
         deviceIndex = netlink.addVxlan(deviceName, params, mtu, mac);
         netlink.setLinkUp(deviceIndex);
-        programmed.clear(); // whatever was programmed went with the old device
+        peers.forgetAll(); // whatever was programmed went with the old device
         LOG.infof("created %s: %s, mtu %d, mac %s", deviceName, params, mtu, mac);
     }
 
@@ -152,33 +145,26 @@ public final class VxlanBackend implements Backend {
 
     @Override
     public synchronized void setPeers(Collection<Lease> leases) {
-        desired.clear();
+        peers.clearDesired();
         for (Lease lease : leases) {
             SubnetKey key = lease.subnet();
             String type = lease.attrs().backendType();
             if (!"vxlan".equals(type)) {
-                ignoreOnce(key, "backend type " + (type == null ? "udp (none given)" : type));
+                peers.ignore(key, "backend type " + (type == null ? "udp (none given)" : type));
                 continue;
             }
             VxlanBackendData data;
             try {
                 data = VxlanBackendData.parse(lease.attrs().backendData());
             } catch (IllegalArgumentException e) {
-                ignoreOnce(key, e.getMessage());
+                peers.ignore(key, e.getMessage());
                 continue;
             }
-            ignored.remove(key);
             Inet4Address publicIp = lease.attrs().publicIp();
-            desired.put(key, new VxlanPeer(key.ipv4(), publicIp, data.vtepMac(), config.directRouting() && onSameL2(publicIp)));
+            peers.want(key, new VxlanPeer(key.ipv4(), publicIp, data.vtepMac(), config.directRouting() && onSameL2(publicIp)));
         }
         if (own != null && !closed) {
             program();
-        }
-    }
-
-    private void ignoreOnce(SubnetKey key, String why) {
-        if (!why.equals(ignored.put(key, why))) {
-            LOG.warnf("ignoring peer lease %s: %s", key.ipv4(), why);
         }
     }
 
@@ -194,27 +180,22 @@ public final class VxlanBackend implements Backend {
 
     /** Brings what is programmed to what is desired; a peer that fails is retried on the next check. */
     private void program() {
-        PeerChanges<VxlanPeer> changes = PeerChanges.between(programmed, desired);
-        for (VxlanPeer peer : changes.removed()) {
-            remove(peer);
-            programmed.remove(SubnetKey.of(peer.subnet()));
-        }
-        for (VxlanPeer peer : changes.added()) {
-            SubnetKey key = SubnetKey.of(peer.subnet());
-            try {
-                add(peer);
-                programmed.put(key, peer);
-                LOG.infof("peer %s programmed", peer);
-                peerErrors.remove(key);
-            } catch (NativeException e) {
-                if (!e.getMessage().equals(peerErrors.put(key, e.getMessage()))) {
-                    LOG.errorf("cannot program peer %s: %s (retrying every %d ms; other peers are unaffected)",
-                        peer, e.getMessage(), CHECK_INTERVAL_MS);
-                }
-            }
-        }
-        peerErrors.keySet().retainAll(desired.keySet());
+        peers.apply(kernel);
     }
+
+    /** The kernel side: a neighbour, an FDB entry and an onlink route per peer (or a direct route). */
+    private final ProgrammedPeers.Programmer<VxlanPeer> kernel = new ProgrammedPeers.Programmer<>() {
+        @Override
+        public void add(VxlanPeer peer) throws Exception {
+            VxlanBackend.this.add(peer);
+            LOG.infof("peer %s programmed", peer);
+        }
+
+        @Override
+        public void remove(VxlanPeer peer) {
+            VxlanBackend.this.remove(peer);
+        }
+    };
 
     private void add(VxlanPeer peer) throws NativeException {
         if (peer.direct()) {
@@ -275,8 +256,8 @@ public final class VxlanBackend implements Backend {
                 && netlink.vxlanParams(deviceIndex).equals(Optional.of(params));
             if (!intact) {
                 LOG.warnf("%s was deleted or changed under the agent; recreating it and programming %d peer(s) again",
-                    deviceName, desired.size());
-                programmed.clear();
+                    deviceName, peers.desiredCount());
+                peers.forgetAll();
                 ensureDevice();
                 ensureAddress();
             } else if (!link.get().isUp()) {
