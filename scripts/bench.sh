@@ -2,9 +2,10 @@
 # `make bench`: pod → pod throughput and latency between two namespace hosts, for several ways
 # of carrying the overlay, all measured in one run on one lab so the ratios mean something.
 #
-#   BENCH_MODES=hostroutes,vxlan,weft-udp,weft-udp-1pkt,weft-vxlan,weft-hostgw
+#   BENCH_MODES=hostroutes,vxlan,weft-udp,weft-udp-1pkt,vxlan-rules,weft-vxlan,hostroutes-rules,weft-hostgw
 #                                           which rows, in this order (the default); weft-vxlan
-#                                           compares with vxlan, weft-hostgw with hostroutes
+#                                           compares with vxlan-rules, weft-hostgw with
+#                                           hostroutes-rules (the same kernel path, Flannel's rules loaded)
 #   BENCH_SECONDS=10                        iperf3 duration per measurement
 #   BENCH_WARMUP=5                          unmeasured iperf3 seconds before each mode (JIT warm-up)
 #   BENCH_PINGS=20                          pings (0.05 s apart) for the RTT
@@ -29,7 +30,7 @@ LAB=$SCRIPTS/lab.sh
 SECS=${BENCH_SECONDS:-10}
 WARMUP=${BENCH_WARMUP:-5}
 PINGS=${BENCH_PINGS:-20}
-MODES=${BENCH_MODES:-hostroutes,vxlan,weft-udp,weft-udp-1pkt,weft-vxlan,weft-hostgw}
+MODES=${BENCH_MODES:-hostroutes,vxlan,weft-udp,weft-udp-1pkt,vxlan-rules,weft-vxlan,hostroutes-rules,weft-hostgw}
 NETWORK=10.1.0.0/16
 H1_IP=192.168.0.100
 H2_IP=192.168.0.200
@@ -108,6 +109,48 @@ mode_vxlan_teardown() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# (a') and (b') the same kernel paths with Flannel's masquerade and forward rules loaded by hand,
+#     as Weft's agents load them (--ip-masq, forward rules on): the rules turn on netfilter's NAT
+#     and connection tracking for every packet, so these are the baselines of the same kind for
+#     Weft's vxlan and host-gw rows.
+
+flannel_rules_on() { # host subnet
+  ip netns exec "$P-h$1" iptables-restore --noflush <<EOF
+*nat
+:FLANNEL-POSTRTG - [0:0]
+-A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG
+-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -m comment --comment "flanneld masq" -j RETURN
+-A FLANNEL-POSTRTG -s $2 -d $NETWORK -m comment --comment "flanneld masq" -j RETURN
+-A FLANNEL-POSTRTG -s $NETWORK -d $2 -m comment --comment "flanneld masq" -j RETURN
+-A FLANNEL-POSTRTG ! -s $NETWORK -d $2 -m comment --comment "flanneld masq" -j RETURN
+-A FLANNEL-POSTRTG -s $NETWORK ! -d 224.0.0.0/4 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully
+-A FLANNEL-POSTRTG ! -s $NETWORK -d $NETWORK -m comment --comment "flanneld masq" -j MASQUERADE --random-fully
+COMMIT
+*filter
+:FLANNEL-FWD - [0:0]
+-A FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD
+-A FLANNEL-FWD -s $NETWORK -m comment --comment "flanneld forward" -j ACCEPT
+-A FLANNEL-FWD -d $NETWORK -m comment --comment "flanneld forward" -j ACCEPT
+COMMIT
+EOF
+}
+
+rules_off() { # flushes every rule in both hosts (the lab's own namespaces), whoever loaded them
+  local i t
+  for i in 1 2; do
+    for t in nat filter; do
+      ip netns exec "$P-h$i" iptables -t "$t" -F 2>/dev/null || true
+      ip netns exec "$P-h$i" iptables -t "$t" -X 2>/dev/null || true
+    done
+  done
+}
+
+mode_hostroutes_rules_setup() { rules_off; mode_hostroutes_setup; flannel_rules_on 1 10.1.1.0/24; flannel_rules_on 2 10.1.2.0/24; }
+mode_hostroutes_rules_teardown() { mode_hostroutes_teardown; rules_off; }
+mode_vxlan_rules_setup() { rules_off; mode_vxlan_setup; flannel_rules_on 1 10.1.1.0/24; flannel_rules_on 2 10.1.2.0/24; }
+mode_vxlan_rules_teardown() { mode_vxlan_teardown; rules_off; }
+
+# ---------------------------------------------------------------------------------------------
 # (c) Weft's UDP backend: the real agents, started as the demo starts them.
 
 weft_jar_available() {
@@ -140,6 +183,7 @@ gc_pauses() { # log file -> number of GC pauses so far
 weft_agents_up() { # backend-type [agent flags...]
   local type=$1 i
   shift
+  rules_off # the agents load their own; an earlier mode's are left behind on exit, as flanneld leaves them
   # Leases of a previous mode (another backend type) would be ignored as peers: start clean.
   "$LAB" etcdctl --prefix "$P" -- del --prefix /coreos.com/network/subnets/ >/dev/null
   "$LAB" netconf --prefix "$P" --json '{"Network":"'"$NETWORK"'","SubnetLen":24,"Backend":{"Type":"'"$type"'"}}'
@@ -210,7 +254,7 @@ mode_weft_udp_1pkt_teardown() { weft_agents_down flannel0; }
 # (e) Weft's vxlan and host-gw backends: the real agents program the kernel (the same data path as
 #     (b) and (a)), so these rows should match those within noise.
 
-weft_rules_note() { echo "$1: the agents run with --ip-masq and forward rules (Flannel's deployment), so netfilter's NAT and conntrack hooks are on the path; the hand-made modes have no rules"; }
+weft_rules_note() { echo "$1: the agents run with --ip-masq and forward rules (Flannel's deployment), so netfilter's NAT and conntrack hooks are on the path; compare with the -rules rows, which load the same rules by hand"; }
 
 mode_weft_vxlan_available() { mode_weft_udp_available; }
 mode_weft_vxlan_notes() { weft_rules_note weft-vxlan; }
@@ -352,11 +396,17 @@ read -r vx1 vx4 vxrtt _ < <(cat "$RES/vxlan" 2>/dev/null || echo "")
 [[ ${vx1:-} =~ ^[0-9.]+$ ]] || vx1="" vx4="" vxrtt=""
 read -r hr1 hr4 _ _ < <(cat "$RES/hostroutes" 2>/dev/null || echo "")
 [[ ${hr1:-} =~ ^[0-9.]+$ ]] || hr1="" hr4=""
+read -r vr1 vr4 _ _ < <(cat "$RES/vxlan-rules" 2>/dev/null || echo "")
+[[ ${vr1:-} =~ ^[0-9.]+$ ]] || vr1="" vr4=""
+read -r hrr1 hrr4 _ _ < <(cat "$RES/hostroutes-rules" 2>/dev/null || echo "")
+[[ ${hrr1:-} =~ ^[0-9.]+$ ]] || hrr1="" hrr4=""
 
 same_kind() { # mode result-1 result-4 -> "x× / y×" against the kernel baseline of its kind, or –
   case $1 in
-    weft-vxlan) echo "$(ratio "$2" "$vx1") / $(ratio "$3" "$vx4") of vxlan" ;;
-    weft-hostgw) echo "$(ratio "$2" "$hr1") / $(ratio "$3" "$hr4") of hostroutes" ;;
+    weft-vxlan) if [[ -n $vr1 ]]; then echo "$(ratio "$2" "$vr1") / $(ratio "$3" "$vr4") of vxlan-rules"
+      else echo "$(ratio "$2" "$vx1") / $(ratio "$3" "$vx4") of vxlan"; fi ;;
+    weft-hostgw) if [[ -n $hrr1 ]]; then echo "$(ratio "$2" "$hrr1") / $(ratio "$3" "$hrr4") of hostroutes-rules"
+      else echo "$(ratio "$2" "$hr1") / $(ratio "$3" "$hr4") of hostroutes"; fi ;;
     *) echo "–" ;;
   esac
 }
