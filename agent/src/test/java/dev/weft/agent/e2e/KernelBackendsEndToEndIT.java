@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -27,7 +25,6 @@ class KernelBackendsEndToEndIT {
     private static final String HOSTGW_PREFIX = "/hostgw/network";
     private static final String HOSTGW_SUBNETS = HOSTGW_PREFIX + "/subnets/";
     private static Lab lab;
-    private static final Map<Integer, String> podIps = new HashMap<>();
 
     @BeforeAll
     static void up() throws Exception {
@@ -42,7 +39,7 @@ class KernelBackendsEndToEndIT {
         lab.startAgent(4, "--etcd-prefix=" + HOSTGW_PREFIX);
         for (int host = 1; host <= 4; host++) {
             lab.waitReady(host);
-            podIps.put(host, lab.lab("pod-add", "--host", Integer.toString(host), "--pod", "1").strip());
+            lab.addPod(host);
         }
     }
 
@@ -62,8 +59,8 @@ class KernelBackendsEndToEndIT {
             + "\"BackendData\":\\{\"VNI\":1,\"VtepMAC\":\"[0-9a-f]{2}(:[0-9a-f]{2}){5}\"}}.*"), leases);
         String link = lab.exec("h1", "ip", "-d", "-o", "link", "show", "dev", "flannel.1");
         assertTrue(link.contains("mtu 1450") && link.contains("vxlan id 1 local 192.168.0.100 dev eth0") && link.contains("dstport 8472 nolearning"), link);
-        assertPing(1, 2);
-        assertPing(2, 1);
+        lab.assertPodsReach(1, 2);
+        lab.assertPodsReach(2, 1);
     }
 
     @Test
@@ -90,8 +87,8 @@ class KernelBackendsEndToEndIT {
     @Order(3)
     void aDeletedVxlanDeviceComesBackWithItsPeers() throws Exception {
         lab.exec("h1", "ip", "link", "del", "flannel.1");
-        assertPing(1, 2);
-        assertPing(2, 1);
+        lab.assertPodsReach(1, 2);
+        lab.assertPodsReach(2, 1);
         assertTrue(lab.agentLog(1).contains("flannel.1 was deleted or changed under the agent"), lab.agentLog(1));
     }
 
@@ -121,10 +118,10 @@ class KernelBackendsEndToEndIT {
         assertTrue(lab.subnetEnv(3).contains("FLANNEL_MTU=1500\n"), lab.subnetEnv(3));
         assertTrue(lab.etcdctl("get", "--prefix", HOSTGW_SUBNETS)
             .contains("{\"PublicIP\":\"192.168.0.101\",\"PublicIPv6\":null,\"BackendType\":\"host-gw\"}"));
-        String h4Subnet = subnetOf(lab.subnetEnv(4));
+        String h4Subnet = lab.subnet(4).toString();
         assertEquals(h4Subnet + " via 192.168.0.101 dev eth0", lab.exec("h3", "ip", "route", "show", h4Subnet).strip());
-        assertPing(3, 4);
-        assertPing(4, 3);
+        lab.assertPodsReach(3, 4);
+        lab.assertPodsReach(4, 3);
     }
 
     @Test
@@ -134,10 +131,10 @@ class KernelBackendsEndToEndIT {
         try {
             await().atMost(Duration.ofSeconds(10)).until(() -> lab.agentLog(3).contains(
                 "host-gw peer 10.2.99.0/24: cannot route 10.2.99.0/24 via 192.168.9.5: 192.168.9.5 is not on a directly connected network of eth0"));
-            assertPing(3, 4);
-            assertPing(4, 3);
+            lab.assertPodsReach(3, 4);
+            lab.assertPodsReach(4, 3);
             assertTrue(lab.exec("h3", "ip", "route", "show", "10.2.99.0/24").isBlank());
-            assertFalse(lab.agentLog(3).contains("host-gw peer " + subnetOf(lab.subnetEnv(4)) + ":"), "no error for the good peer");
+            assertFalse(lab.agentLog(3).contains("host-gw peer " + lab.subnet(4).toString() + ":"), "no error for the good peer");
         } finally {
             lab.etcdctl("del", HOSTGW_SUBNETS + "10.2.99.0-24");
         }
@@ -146,28 +143,12 @@ class KernelBackendsEndToEndIT {
     @Test
     @Order(7)
     void aHostGwRouteDeletedByHandIsRestored() throws Exception {
-        String h4Subnet = subnetOf(lab.subnetEnv(4));
+        String h4Subnet = lab.subnet(4).toString();
         lab.exec("h3", "ip", "route", "del", h4Subnet);
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).until(() ->
             lab.exec("h3", "ip", "route", "show", h4Subnet).strip().equals(h4Subnet + " via 192.168.0.101 dev eth0"));
-        assertPing(3, 4);
+        lab.assertPodsReach(3, 4);
     }
 
-    private static void assertPing(int from, int to) throws Exception {
-        String target = podIps.get(to);
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).until(() ->
-            lab.status("h" + from + "p1", "ping", "-c", "1", "-W", "1", target) == 0);
-    }
 
-    /** "FLANNEL_SUBNET=10.2.15.1/24" → "10.2.15.0/24". */
-    private static String subnetOf(String env) {
-        for (String line : env.split("\n")) {
-            if (line.startsWith("FLANNEL_SUBNET=")) {
-                String cidr = line.substring("FLANNEL_SUBNET=".length());
-                String ip = cidr.substring(0, cidr.indexOf('/'));
-                return ip.substring(0, ip.lastIndexOf('.')) + ".0" + cidr.substring(cidr.indexOf('/'));
-            }
-        }
-        throw new AssertionError("no FLANNEL_SUBNET in " + env);
-    }
 }

@@ -1,11 +1,17 @@
 package dev.weft.agent.e2e;
 
+import static org.awaitility.Awaitility.await;
+
+import dev.weft.core.net.Cidr;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,6 +24,7 @@ final class Lab implements AutoCloseable {
     private static final Path SCRIPT = REPO.resolve("scripts/lab.sh");
 
     final String prefix;
+    private final Map<Integer, String> podIps = new HashMap<>();
 
     private Lab(String prefix) {
         this.prefix = prefix;
@@ -81,6 +88,34 @@ final class Lab implements AutoCloseable {
 
     String subnetEnv(int host) throws Exception {
         return Files.readString(Path.of(lab("subnet-file", "--host", Integer.toString(host)).strip()));
+    }
+
+    /** The subnet host {@code host} holds, read back from its subnet.env (FLANNEL_SUBNET, host bits masked). */
+    Cidr subnet(int host) throws Exception {
+        for (String line : subnetEnv(host).split("\n")) {
+            if (line.startsWith("FLANNEL_SUBNET=")) {
+                return Cidr.parse(line.substring("FLANNEL_SUBNET=".length()));
+            }
+        }
+        throw new AssertionError("no FLANNEL_SUBNET in host " + host + "'s subnet.env");
+    }
+
+    /** Makes pod 1 on {@code host} as kubelet would (CNI bridge plugin from subnet.env); returns its IP. */
+    String addPod(int host) throws Exception {
+        String ip = lab("pod-add", "--host", Integer.toString(host), "--pod", "1").strip();
+        podIps.put(host, ip);
+        return ip;
+    }
+
+    String podIp(int host) {
+        return podIps.get(host);
+    }
+
+    /** Waits until host {@code from}'s pod pings host {@code to}'s pod. */
+    void assertPodsReach(int from, int to) {
+        String target = podIps.get(to);
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).until(() ->
+            status("h" + from + "p1", "ping", "-c", "1", "-W", "1", target) == 0);
     }
 
     String agentLog(int host) {

@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.weft.core.net.SubnetKey;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -32,7 +31,6 @@ class UdpOverlayEndToEndIT {
     private static final String NET_CONF = "{\"Network\":\"10.1.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"udp\"}}";
     private static final String SUBNETS = "/coreos.com/network/subnets/";
     private static Lab lab;
-    private static final Map<Integer, String> podIps = new HashMap<>();
 
     @BeforeAll
     static void up() throws Exception {
@@ -44,7 +42,7 @@ class UdpOverlayEndToEndIT {
         lab.startAgent(3, "--udp-offloads=false");
         for (int host = 1; host <= 3; host++) {
             lab.waitReady(host);
-            podIps.put(host, lab.lab("pod-add", "--host", Integer.toString(host), "--pod", "1").strip());
+            lab.addPod(host);
         }
     }
 
@@ -82,7 +80,7 @@ class UdpOverlayEndToEndIT {
         for (int from = 1; from <= 3; from++) {
             for (int to = 1; to <= 3; to++) {
                 if (from != to) {
-                    assertPing(from, to);
+                    lab.assertPodsReach(from, to);
                 }
             }
         }
@@ -113,7 +111,7 @@ class UdpOverlayEndToEndIT {
         try {
             await().atMost(Duration.ofSeconds(10)).until(() ->
                 lab.status("h" + to + "p1", "sh", "-c", "ss -ltn | grep -q :5001") == 0);
-            lab.exec("h" + from + "p1", "socat", "-u", "OPEN:" + data, "TCP:" + podIps.get(to) + ":5001");
+            lab.exec("h" + from + "p1", "socat", "-u", "OPEN:" + data, "TCP:" + lab.podIp(to) + ":5001");
             await().atMost(Duration.ofSeconds(60)).until(() ->
                 lab.exec("h" + to + "p1", "sh", "-c", "wc -c < " + data + ".recv").strip().equals(Long.toString(bytes)));
             assertEquals(lab.exec("h" + from + "p1", "sha256sum", data).split(" ")[0],
@@ -133,8 +131,8 @@ class UdpOverlayEndToEndIT {
         lab.exec("h4", "bash", "-c", "for i in $(seq 1 50); do head -c 200 /dev/urandom > /dev/udp/192.168.0.100/8285; done");
         await().atMost(Duration.ofSeconds(5)).until(() ->
             lab.metric(1, "weft_udp_drops_total{reason=\"unknown-sender\"}") >= before + 50);
-        assertPing(2, 1);
-        assertPing(1, 3);
+        lab.assertPodsReach(2, 1);
+        lab.assertPodsReach(1, 3);
     }
 
     @Test
@@ -156,12 +154,12 @@ class UdpOverlayEndToEndIT {
             byte[] request = Files.readAllBytes(captured);
             assertEquals(8, request[20], "an ICMP echo request, whole, as the datagram's payload");
             // flanneld → Weft: a raw echo request from 10.1.99.2 sent by host 4 reaches pod 1, whose reply comes back.
-            Files.write(crafted, echoRequest(0x0a016302, ipv4(podIps.get(1))));
+            Files.write(crafted, echoRequest(0x0a016302, ipv4(lab.podIp(1))));
             lab.exec("h4", "socat", "-u", "OPEN:" + crafted, "UDP-SENDTO:192.168.0.100:8285");
             await().atMost(Duration.ofSeconds(5)).until(() -> Files.size(captured) == 84 + 84);
             ByteBuffer reply = ByteBuffer.wrap(Files.readAllBytes(captured), 84, 84).slice();
             assertEquals(0, reply.get(20), "an ICMP echo reply");
-            assertEquals(ipv4(podIps.get(1)), reply.getInt(12), "from pod 1");
+            assertEquals(ipv4(lab.podIp(1)), reply.getInt(12), "from pod 1");
             assertEquals(0x0a016302, reply.getInt(16), "to the flanneld host's subnet");
         } finally {
             lab.lab("stop", "--name", "fake-flanneld");
@@ -209,8 +207,8 @@ class UdpOverlayEndToEndIT {
         lab.exec("ul", "ip", "link", "set", "etcd", "down"); // cut etcd off the underlay
         try {
             Thread.sleep(3000);
-            assertPing(1, 2);
-            assertPing(3, 1);
+            lab.assertPodsReach(1, 2);
+            lab.assertPodsReach(3, 1);
             assertEquals(0, lab.status("h1", "curl", "-fsS", "-m", "2", "http://127.0.0.1:8471/readyz"), "still ready");
         } finally {
             lab.exec("ul", "ip", "link", "set", "etcd", "up");
@@ -234,48 +232,32 @@ class UdpOverlayEndToEndIT {
         lab.startAgent(2);
         lab.waitReady(2);
         assertEquals(before, lab.subnetEnv(2), "same subnet after a restart");
-        assertPing(1, 2);
-        assertPing(2, 3);
+        lab.assertPodsReach(1, 2);
+        lab.assertPodsReach(2, 3);
     }
 
     @Test
     @Order(8)
     void aDeletedLeaseIsDroppedByPeersAndReacquiredByItsHost() throws Exception {
-        String key = SUBNETS + subnetKeyOf(lab.subnetEnv(3));
+        String key = SUBNETS + SubnetKey.of(lab.subnet(3)).toString();
         lab.etcdctl("del", key);
         // The host takes it back (the same subnet, it is free), and everybody has it again.
         await().atMost(Duration.ofSeconds(30)).until(() -> lab.etcdctl("get", key).contains("192.168.0.150"));
         await().atMost(Duration.ofSeconds(10)).until(() -> lab.metric(1, "weft_peers") == 2.0);
         assertTrue(lab.metric(3, "weft_lease_acquisitions_total") >= 2.0, "host 3 acquired again");
-        assertPing(1, 3);
-        assertPing(3, 2);
+        lab.assertPodsReach(1, 3);
+        lab.assertPodsReach(3, 2);
     }
 
     @Test
     @Order(9)
     void sigtermKeepsTheLeaseAndRemovesFlannel0() throws Exception {
-        String key = SUBNETS + subnetKeyOf(lab.subnetEnv(1));
+        String key = SUBNETS + SubnetKey.of(lab.subnet(1)).toString();
         lab.lab("agent-stop", "--host", "1");
         assertTrue(lab.agentLog(1).contains("stopped; the lease is kept"), lab.agentLog(1));
         assertTrue(lab.etcdctl("get", key).contains("192.168.0.100"), "the lease stays in etcd");
         assertNotEquals(0, lab.status("h1", "ip", "link", "show", "flannel0"), "the TUN device is gone");
     }
 
-    private static void assertPing(int from, int to) throws Exception {
-        String target = podIps.get(to);
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500)).until(() ->
-            lab.status("h" + from + "p1", "ping", "-c", "1", "-W", "1", target) == 0);
-    }
 
-    /** "FLANNEL_SUBNET=10.1.15.1/24" → "10.1.15.0-24". */
-    private static String subnetKeyOf(String env) {
-        for (String line : env.split("\n")) {
-            if (line.startsWith("FLANNEL_SUBNET=")) {
-                String cidr = line.substring("FLANNEL_SUBNET=".length());
-                String ip = cidr.substring(0, cidr.indexOf('/'));
-                return ip.substring(0, ip.lastIndexOf('.')) + ".0-" + cidr.substring(cidr.indexOf('/') + 1);
-            }
-        }
-        throw new AssertionError("no FLANNEL_SUBNET in " + env);
-    }
 }
