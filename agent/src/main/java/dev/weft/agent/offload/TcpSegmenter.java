@@ -30,7 +30,8 @@ public final class TcpSegmenter {
      * </ul>
      * Otherwise the result names what is wrong and {@code into} is unchanged. The virtio header's
      * hdr_len and csum fields are not trusted for TSO packets (the kernel may set hdr_len to the
-     * whole linear part): headers are parsed and checksums computed from scratch.
+     * whole linear part): headers are parsed and checksums computed from scratch. {@code in} and
+     * {@code out} must not overlap; offsets are absolute and bounded by capacity, not limit.
      *
      * @throws IllegalArgumentException only for a caller error: a buffer not in big-endian order,
      *     a region outside a buffer's capacity
