@@ -3,6 +3,7 @@ package dev.weft.agent.hostgw;
 import dev.weft.agent.backend.Backend;
 import dev.weft.agent.backend.BackendContext;
 import dev.weft.agent.backend.ExternalInterface;
+import dev.weft.agent.backend.PeriodicCheck;
 import dev.weft.agent.backend.ProgrammedPeers;
 import dev.weft.agent.os.Errno;
 import dev.weft.agent.os.LibC;
@@ -18,9 +19,6 @@ import dev.weft.core.net.SubnetKey;
 import java.net.Inet4Address;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,7 +36,7 @@ public final class HostGwBackend implements Backend {
     private final RouteNetlink netlink;
     private final long checkIntervalMs;
     private final ProgrammedPeers<Route> peers = new ProgrammedPeers<>("host-gw");
-    private ScheduledExecutorService checker;
+    private PeriodicCheck checker;
     private boolean started;
     private boolean closed;
 
@@ -70,12 +68,7 @@ public final class HostGwBackend implements Backend {
     public synchronized int start(Lease ownLease) {
         started = true;
         if (checker == null) {
-            checker = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "weft-hostgw-check");
-                t.setDaemon(true);
-                return t;
-            });
-            checker.scheduleWithFixedDelay(this::check, checkIntervalMs, checkIntervalMs, TimeUnit.MILLISECONDS);
+            checker = PeriodicCheck.start("weft-hostgw-check", checkIntervalMs, this::check);
         }
         program();
         return external.mtu();
@@ -174,7 +167,7 @@ public final class HostGwBackend implements Backend {
     public synchronized void close() {
         closed = true;
         if (checker != null) {
-            checker.shutdownNow();
+            checker.close();
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.weft.agent.vxlan;
 import dev.weft.agent.backend.Backend;
 import dev.weft.agent.backend.BackendContext;
 import dev.weft.agent.backend.ExternalInterface;
+import dev.weft.agent.backend.PeriodicCheck;
 import dev.weft.agent.backend.ProgrammedPeers;
 import dev.weft.agent.os.Errno;
 import dev.weft.agent.os.Link;
@@ -24,9 +25,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -50,7 +48,7 @@ public final class VxlanBackend implements Backend {
     private final VxlanParams params;
     private final int mtu;
     private final ProgrammedPeers<VxlanPeer> peers = new ProgrammedPeers<>("vxlan");
-    private ScheduledExecutorService checker;
+    private PeriodicCheck checker;
     private Lease own;
     private int deviceIndex;
     private boolean closed;
@@ -86,12 +84,7 @@ public final class VxlanBackend implements Backend {
         ensureDevice();
         ensureAddress();
         if (checker == null) {
-            checker = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "weft-vxlan-check");
-                t.setDaemon(true);
-                return t;
-            });
-            checker.scheduleWithFixedDelay(this::check, CHECK_INTERVAL_MS, CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
+            checker = PeriodicCheck.start("weft-vxlan-check", CHECK_INTERVAL_MS, this::check);
         }
         program();
         return mtu;
@@ -274,7 +267,7 @@ public final class VxlanBackend implements Backend {
     public synchronized void close() {
         closed = true;
         if (checker != null) {
-            checker.shutdownNow();
+            checker.close();
         }
     }
 

@@ -34,10 +34,7 @@ class HostGwBackendNamespaceTest {
     @BeforeEach
     void createNamespace() throws Exception {
         ns = TestNetns.create();
-        ns.ip("link", "add", "wd0", "type", "veth", "peer", "name", "wd0p");
-        ns.ip("link", "set", "wd0p", "up");
-        ns.ip("link", "set", "wd0", "up");
-        ns.ip("addr", "add", "192.168.90.1/24", "dev", "wd0");
+        ns.addUnderlay("192.168.90.1/24");
         netlink = ns.call(RouteNetlink::open);
         external = new ExternalInterface("wd0", netlink.linkByName("wd0").orElseThrow().index(), 1500, PUBLIC_IP, PUBLIC_IP);
     }

@@ -28,10 +28,7 @@ class RouteNetlinkNamespaceTest {
     @BeforeEach
     void createNamespace() throws Exception {
         ns = TestNetns.create();
-        ns.ip("link", "add", "wd0", "type", "veth", "peer", "name", "wd0p");
-        ns.ip("link", "set", "wd0p", "up");
-        ns.ip("link", "set", "wd0", "up");
-        ns.ip("addr", "add", "192.168.50.1/24", "dev", "wd0");
+        ns.addUnderlay("192.168.50.1/24");
         ns.ip("-6", "addr", "add", "fd00:50::1/64", "dev", "wd0", "nodad");
         netlink = ns.call(RouteNetlink::open);
         wd0 = netlink.linkByName("wd0").orElseThrow().index();

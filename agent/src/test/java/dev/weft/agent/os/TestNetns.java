@@ -115,6 +115,17 @@ public final class TestNetns implements AutoCloseable {
         return runCommand(command.toArray(String[]::new));
     }
 
+    /**
+     * A stand-in for the external interface: veth {@code wd0} (peer {@code wd0p}), both up, with
+     * {@code cidr} on wd0 (no dummy link kind on this kernel).
+     */
+    public void addUnderlay(String cidr) throws IOException, InterruptedException {
+        ip("link", "add", "wd0", "type", "veth", "peer", "name", "wd0p");
+        ip("link", "set", "wd0p", "up");
+        ip("link", "set", "wd0", "up");
+        ip("addr", "add", cidr, "dev", "wd0");
+    }
+
     @Override
     public void close() throws Exception {
         thread.shutdownNow();

@@ -38,10 +38,7 @@ class VxlanBackendNamespaceTest {
     @BeforeEach
     void createNamespace() throws Exception {
         ns = TestNetns.create();
-        ns.ip("link", "add", "wd0", "type", "veth", "peer", "name", "wd0p");
-        ns.ip("link", "set", "wd0p", "up");
-        ns.ip("link", "set", "wd0", "up");
-        ns.ip("addr", "add", "192.168.70.1/24", "dev", "wd0");
+        ns.addUnderlay("192.168.70.1/24");
         netlink = ns.call(RouteNetlink::open);
         int index = netlink.linkByName("wd0").orElseThrow().index();
         external = new ExternalInterface("wd0", index, 1500, PUBLIC_IP, PUBLIC_IP);
