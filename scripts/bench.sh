@@ -5,10 +5,11 @@
 #   BENCH_MODES=hostroutes,vxlan,weft-udp,weft-udp-1pkt,vxlan-rules,weft-vxlan,hostroutes-rules,weft-hostgw
 #                                           which rows, in this order (the default); weft-vxlan
 #                                           compares with vxlan-rules, weft-hostgw with
-#                                           hostroutes-rules (the same kernel path, Flannel's rules loaded)
+#                                           hostroutes-rules (the same kernel path, Flannel's rules loaded),
+#                                           weft-udp also with vxlan-rules (the same rules)
 #   BENCH_SECONDS=10                        iperf3 duration per measurement
 #   BENCH_WARMUP=5                          unmeasured iperf3 seconds before each mode (JIT warm-up)
-#   BENCH_PINGS=20                          pings (0.05 s apart) for the RTT
+#   BENCH_PINGS=50                          pings (0.05 s apart) for the RTT
 #   BENCH_PEERTABLE=1                       also print the peer-table cost for 2, 500, 5000 peers
 #   WEFT_JAVA=java                          the JVM the agents run on (e.g. a JDK 25's bin/java)
 #
@@ -29,7 +30,7 @@ REPO=$(cd "$SCRIPTS/.." && pwd)
 LAB=$SCRIPTS/lab.sh
 SECS=${BENCH_SECONDS:-10}
 WARMUP=${BENCH_WARMUP:-5}
-PINGS=${BENCH_PINGS:-20}
+PINGS=${BENCH_PINGS:-50}
 MODES=${BENCH_MODES:-hostroutes,vxlan,weft-udp,weft-udp-1pkt,vxlan-rules,weft-vxlan,hostroutes-rules,weft-hostgw}
 NETWORK=10.1.0.0/16
 H1_IP=192.168.0.100
@@ -396,13 +397,17 @@ read -r vx1 vx4 vxrtt _ < <(cat "$RES/vxlan" 2>/dev/null || echo "")
 [[ ${vx1:-} =~ ^[0-9.]+$ ]] || vx1="" vx4="" vxrtt=""
 read -r hr1 hr4 _ _ < <(cat "$RES/hostroutes" 2>/dev/null || echo "")
 [[ ${hr1:-} =~ ^[0-9.]+$ ]] || hr1="" hr4=""
-read -r vr1 vr4 _ _ < <(cat "$RES/vxlan-rules" 2>/dev/null || echo "")
-[[ ${vr1:-} =~ ^[0-9.]+$ ]] || vr1="" vr4=""
+read -r vr1 vr4 vrrtt _ < <(cat "$RES/vxlan-rules" 2>/dev/null || echo "")
+[[ ${vr1:-} =~ ^[0-9.]+$ ]] || vr1="" vr4="" vrrtt=""
 read -r hrr1 hrr4 _ _ < <(cat "$RES/hostroutes-rules" 2>/dev/null || echo "")
 [[ ${hrr1:-} =~ ^[0-9.]+$ ]] || hrr1="" hrr4=""
 
-same_kind() { # mode result-1 result-4 -> "x× / y×" against the kernel baseline of its kind, or –
+same_kind() { # mode result-1 result-4 rtt -> "x× / y×" against the kernel baseline of its kind, or –
   case $1 in
+    # The UDP agents load Flannel's rules too (--ip-masq), so vxlan-rules is VXLAN under the same rules.
+    weft-udp | weft-udp-1pkt) if [[ -n $vr1 ]]; then
+        echo "$(ratio "$2" "$vr1") / $(ratio "$3" "$vr4"), RTT $(ratio "$4" "$vrrtt") of vxlan-rules"
+      else echo "–"; fi ;;
     weft-vxlan) if [[ -n $vr1 ]]; then echo "$(ratio "$2" "$vr1") / $(ratio "$3" "$vr4") of vxlan-rules"
       else echo "$(ratio "$2" "$vx1") / $(ratio "$3" "$vx4") of vxlan"; fi ;;
     weft-hostgw) if [[ -n $hrr1 ]]; then echo "$(ratio "$2" "$hrr1") / $(ratio "$3" "$hrr4") of hostroutes-rules"
@@ -421,13 +426,13 @@ report=$out_dir/bench-$stamp.md
     "RTT = average of $PINGS pings; kernel $(uname -r), $(nproc) CPUs;" \
     "agents on $("${WEFT_JAVA:-java}" -version 2>&1 | head -1)."
   echo
-  echo "| mode | 1 stream Gbit/s | 4 streams Gbit/s | RTT µs | 1 stream vs VXLAN | 4 streams vs VXLAN | RTT vs VXLAN | 1 / 4 streams vs same kernel path | UDP RcvbufErrors Δ (h2) |"
+  echo "| mode | 1 stream Gbit/s | 4 streams Gbit/s | RTT µs | 1 stream vs VXLAN | 4 streams vs VXLAN | RTT vs VXLAN | 1 / 4 streams vs same kernel path (or same rules) | UDP RcvbufErrors Δ (h2) |"
   echo "|---|---|---|---|---|---|---|---|---|"
   for m in "${MODE_LIST[@]}"; do
     read -r r1 r4 rtt udp <"$RES/$m" || true
     case $r1 in
       skipped | failed) echo "| $m | $r1 | | | | | | | |" ;;
-      *) echo "| $m | $r1 | $r4 | $rtt | $(ratio "$r1" "$vx1") | $(ratio "$r4" "$vx4") | $(ratio "$rtt" "$vxrtt") | $(same_kind "$m" "$r1" "$r4") | $udp |" ;;
+      *) echo "| $m | $r1 | $r4 | $rtt | $(ratio "$r1" "$vx1") | $(ratio "$r4" "$vx4") | $(ratio "$rtt" "$vxrtt") | $(same_kind "$m" "$r1" "$r4" "$rtt") | $udp |" ;;
     esac
   done
   notes=$(for m in "${MODE_LIST[@]}"; do cat "$RES/$m.notes" 2>/dev/null || true; done)

@@ -30,8 +30,8 @@ final class CallsInFlight {
     }
 
     /**
-     * Refuses new calls and waits for those in flight to leave. The owner must first wake any call
-     * that may block (see {@link ReadWaiter#signalClose()}), then close its descriptors.
+     * Refuses new calls and waits for those in flight to leave (none blocks), after which the owner
+     * may close its descriptor.
      */
     void closeAndAwait() {
         closed = true;

@@ -4,13 +4,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@code /dev/net/tun} opened non-blocking with {@code IFF_TUN|IFF_NO_PI}, and with
- * {@code IFF_VNET_HDR} plus {@code TUNSETOFFLOAD} when offloads are asked for. A reader waits in
- * poll(2) (see {@link ReadWaiter}), so closing never races a thread that is still inside read(2)
- * on a reused descriptor.
+ * {@code IFF_VNET_HDR} plus {@code TUNSETOFFLOAD} when offloads are asked for. Reads never block
+ * (a reader sleeps in {@link DataPathPoller}), and close waits for calls in flight, so a descriptor
+ * is never closed (and its number reused) under a read or write.
  */
 final class LinuxTunDevice implements TunDevice {
     static final long TUNSETIFF = 0x400454caL;
@@ -26,17 +25,13 @@ final class LinuxTunDevice implements TunDevice {
     private static final LibC C = LibC.INSTANCE;
 
     private final int fd;
-    private final ReadWaiter waiter;
     private final String name;
     private final int offloads;
     /** Reads and writes in flight; close waits for them before closing the descriptor. */
     private final CallsInFlight calls = new CallsInFlight();
-    /** Readers share one pollfd array, so reads take turns. */
-    private final ReentrantLock readTurn = new ReentrantLock();
 
-    private LinuxTunDevice(int fd, ReadWaiter waiter, String name, int offloads) {
+    private LinuxTunDevice(int fd, String name, int offloads) {
         this.fd = fd;
-        this.waiter = waiter;
         this.name = name;
         this.offloads = offloads;
     }
@@ -79,8 +74,7 @@ final class LinuxTunDevice implements TunDevice {
                     offloads = 0;
                 }
             }
-            return new LinuxTunDevice(fd, ReadWaiter.forDescriptor(fd, "TUN " + actual), actual,
-                virtio ? offloads | VIRTIO_HEADER : 0);
+            return new LinuxTunDevice(fd, actual, virtio ? offloads | VIRTIO_HEADER : 0);
         } catch (IOException | RuntimeException e) {
             C.close(fd);
             throw e;
@@ -112,30 +106,34 @@ final class LinuxTunDevice implements TunDevice {
         return offloads & ~VIRTIO_HEADER;
     }
 
+    /** The descriptor, for {@link DataPathPoller}; valid until {@link #close()}. */
+    int descriptor() {
+        return fd;
+    }
+
     @Override
-    public int read(ByteBuffer dst) throws IOException {
+    public int readNow(ByteBuffer dst) throws IOException {
         long address = LibC.address(dst) + dst.position();
         int capacity = dst.remaining();
         if (!calls.enter()) {
             return -1;
         }
-        readTurn.lock();
         try {
-            while (!calls.isClosed()) {
+            while (true) {
                 long n = C.read(fd, address, capacity);
                 if (n >= 0) {
                     dst.position(dst.position() + (int) n);
                     return (int) n;
                 }
                 int errno = LibC.errno();
-                if (errno != Errno.EAGAIN && errno != Errno.EINTR) {
+                if (errno == Errno.EAGAIN) {
+                    return 0;
+                }
+                if (errno != Errno.EINTR) {
                     throw new NativeException("read TUN " + name, errno);
                 }
-                waiter.await(); // nothing queued: sleep until a packet or close()
             }
-            return -1;
         } finally {
-            readTurn.unlock();
             calls.exit();
         }
     }
@@ -163,10 +161,8 @@ final class LinuxTunDevice implements TunDevice {
         if (calls.isClosed()) {
             return;
         }
-        waiter.signalClose(); // a reader asleep in poll wakes, sees the close and leaves
         calls.closeAndAwait();
         C.close(fd);
-        waiter.release();
     }
 
     @Override

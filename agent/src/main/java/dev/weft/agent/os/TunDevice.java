@@ -7,9 +7,9 @@ import java.nio.ByteBuffer;
 /**
  * A layer-3 TUN device: one IP packet per read and per write, no packet-info header.
  *
- * <p>Kept narrow on purpose so an offloading device (virtio header, TSO/GRO) can sit behind
- * the same interface later. Buffers must be direct; the caller owns and reuses them.
- * One thread may read while others write; {@link #close()} wakes a blocked reader.
+ * <p>Kept narrow on purpose: an offloading device (virtio header, TSO) sits behind the same
+ * interface. Buffers must be direct; the caller owns and reuses them. Reads never block: a reader
+ * sleeps in {@link DataPathPoller} until the device is readable. Any thread may read or write.
  */
 public interface TunDevice extends Closeable {
 
@@ -45,18 +45,18 @@ public interface TunDevice extends Closeable {
     int offloads();
 
     /**
-     * Blocks until a packet arrives, copies it to {@code dst} at its position (at most
-     * {@code dst.remaining()} bytes) and advances the position.
+     * Copies the next queued packet to {@code dst} at its position (at most {@code dst.remaining()}
+     * bytes) and advances the position; never blocks.
      *
-     * @return the packet length, or -1 once the device is closed
+     * @return the packet length; 0 when no packet is queued; -1 once the device is closed
      */
-    int read(ByteBuffer dst) throws IOException;
+    int readNow(ByteBuffer dst) throws IOException;
 
 
     /** Writes the bytes between position and limit of {@code src} as one packet; position moves to limit. */
     void write(ByteBuffer src) throws IOException;
 
-    /** Removes the device (it is not persistent) and makes a blocked or later {@link #read} return -1. */
+    /** Removes the device (it is not persistent); later reads return -1, later writes fail with EBADF. */
     @Override
     void close();
 }

@@ -9,14 +9,16 @@ import java.nio.ByteOrder;
 /**
  * An IPv4 UDP socket driven by raw syscalls: sendmsg with an optional UDP_SEGMENT (GSO) control
  * message, recvmsg that reports the sender and the UDP_GRO segment size. Every native structure
- * (msghdr, iovec, sockaddr, control buffer, pollfds) is preallocated and pinned here, so sending
- * and receiving allocate nothing. One thread may send while another receives; {@link #close()}
- * wakes a blocked receiver.
+ * (msghdr, iovec, sockaddr, control buffer) is preallocated and pinned here, so sending and
+ * receiving allocate nothing. Neither ever blocks: a receiver sleeps in {@link DataPathPoller}.
+ * One thread may send while another receives.
  *
  * <p>Why not Netty: the same wire format through Netty's epoll channel cost a task hand-off and
  * per-packet objects; raw sendmsg/recvmsg with GSO/GRO measured faster here (see README).
  */
 public final class UdpSocket implements Closeable {
+    /** What {@link #receiveNow} returns when no datagram is queued (0 is an empty datagram). */
+    public static final int NOTHING_QUEUED = -2;
     private static final LibC C = LibC.INSTANCE;
     static final int SOL_UDP = 17;
     private static final int SO_SNDBUFFORCE = 32;
@@ -30,16 +32,14 @@ public final class UdpSocket implements Closeable {
     private static final int CMSG_SPACE_INT = 24;
 
     private final int fd;
-    private final ReadWaiter waiter;
     private final ByteBuffer option = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
     private final Sender sender = new Sender();
     private final Receiver receiver = new Receiver();
     private volatile boolean closed;
     private boolean groEnabled;
 
-    private UdpSocket(int fd, ReadWaiter waiter) {
+    private UdpSocket(int fd) {
         this.fd = fd;
-        this.waiter = waiter;
     }
 
     /** A non-blocking UDP socket bound to {@code address:port} with both buffers asked for {@code bufferBytes}. */
@@ -48,14 +48,7 @@ public final class UdpSocket implements Closeable {
         if (fd < 0) {
             throw NativeException.last("socket AF_INET SOCK_DGRAM");
         }
-        ReadWaiter waiter;
-        try {
-            waiter = ReadWaiter.forDescriptor(fd, "UDP socket");
-        } catch (NativeException e) {
-            C.close(fd);
-            throw e;
-        }
-        UdpSocket socket = new UdpSocket(fd, waiter);
+        UdpSocket socket = new UdpSocket(fd);
         try {
             // The FORCE variants (CAP_NET_ADMIN, which the agent has) may exceed net.core.rmem_max/wmem_max.
             socket.setBuffer(SO_RCVBUFFORCE, LibC.SO_RCVBUF, bufferBytes, "SO_RCVBUF");
@@ -107,14 +100,19 @@ public final class UdpSocket implements Closeable {
     }
 
     /**
-     * Blocks until datagrams arrive; copies them to {@code buffer} at {@code offset} (at most
-     * {@code capacity} bytes) and describes them in {@code into}. With GRO, several datagrams of one
+     * Copies the queued datagrams to {@code buffer} at {@code offset} (at most {@code capacity}
+     * bytes) and describes them in {@code into}; never blocks. With GRO, several datagrams of one
      * sender come back to back, each {@code into.segmentSize()} long but the last.
      *
-     * @return the number of bytes received, or -1 once the socket is closed
+     * @return the number of bytes received; {@link #NOTHING_QUEUED}; or -1 once the socket is closed
      */
-    public int receive(ByteBuffer buffer, int offset, int capacity, Received into) throws IOException {
+    public int receiveNow(ByteBuffer buffer, int offset, int capacity, Received into) throws IOException {
         return receiver.receive(buffer, offset, capacity, into);
+    }
+
+    /** The descriptor, for {@link DataPathPoller}; valid until {@link #close()}. */
+    int descriptor() {
+        return fd;
     }
 
     /** Where the last datagrams came from and how GRO cut them. Reused, never allocated per receive. */
@@ -224,13 +222,13 @@ public final class UdpSocket implements Closeable {
                 if (errno == Errno.EINTR) {
                     continue;
                 }
-                if (errno != Errno.EAGAIN) {
-                    if (errno == Errno.ECONNREFUSED || errno == Errno.EHOSTUNREACH || errno == Errno.ENETUNREACH) {
-                        continue; // a queued ICMP error from an earlier send; the next datagram is fine
-                    }
-                    throw new NativeException("recvmsg UDP", errno);
+                if (errno == Errno.EAGAIN) {
+                    return NOTHING_QUEUED;
                 }
-                waiter.await(); // nothing queued: sleep until a datagram or close()
+                if (errno == Errno.ECONNREFUSED || errno == Errno.EHOSTUNREACH || errno == Errno.ENETUNREACH) {
+                    continue; // a queued ICMP error from an earlier send; the next datagram is fine
+                }
+                throw new NativeException("recvmsg UDP", errno);
             }
             return -1;
         }
@@ -297,12 +295,10 @@ public final class UdpSocket implements Closeable {
             return;
         }
         closed = true;
-        waiter.signalClose();
-        // The receiver holds its monitor while blocked in poll; it sees the wake-up and leaves.
+        // A send or receive in flight holds its monitor: the descriptor closes after it returns.
         synchronized (receiver) {
             synchronized (sender) {
                 C.close(fd);
-                waiter.release();
             }
         }
     }

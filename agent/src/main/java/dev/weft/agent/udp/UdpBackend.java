@@ -174,17 +174,10 @@ public final class UdpBackend implements Backend {
     @Override
     public synchronized void close() {
         if (tunnel != null) {
-            tunnel.close();
+            tunnel.close(); // stops its thread before any descriptor closes
         }
         if (tun != null) {
             tun.close();
-        }
-        if (tunnel != null) {
-            try {
-                tunnel.awaitStopped();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }

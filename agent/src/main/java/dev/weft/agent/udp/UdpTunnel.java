@@ -5,6 +5,8 @@ import dev.weft.agent.offload.Segments;
 import dev.weft.agent.offload.TcpCoalescer;
 import dev.weft.agent.offload.TcpSegmenter;
 import dev.weft.agent.offload.VirtioNetHeader;
+import dev.weft.agent.os.DataPathPoller;
+import dev.weft.agent.os.NativeException;
 import dev.weft.agent.os.TunDevice;
 import dev.weft.agent.os.UdpSocket;
 import java.io.IOException;
@@ -14,9 +16,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Moves packets between the TUN device and the UDP socket in Flannel's wire format: every datagram
- * carries exactly one whole IP packet. Two threads, one per direction, each with its own
- * preallocated, pinned buffers, so the hot path allocates nothing and takes no lock: peers and
- * the local subnet are immutable snapshots swapped through volatile fields.
+ * carries exactly one whole IP packet. One thread moves both directions (see {@link DataPathPoller}
+ * for why), with preallocated, pinned buffers per direction, so the hot path allocates nothing and
+ * takes no lock: peers and the local subnet are immutable snapshots swapped through volatile fields.
  *
  * <p>The fast path, when the kernel offers it: TUN hands over TCP super-packets (TSO), which are
  * split in Java and sent with one UDP GSO sendmsg per 64 segments; the socket returns many
@@ -28,6 +30,8 @@ final class UdpTunnel implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(UdpTunnel.class);
     /** Room for the largest datagram GRO can hand over, or a TUN super-packet with its header. */
     static final int BUFFER_BYTES = 1 << 17;
+    /** Reads from one side before the other gets its turn. */
+    private static final int READS_PER_TURN = 8;
 
     private final TunDevice tun;
     private final UdpSocket socket;
@@ -38,8 +42,8 @@ final class UdpTunnel implements AutoCloseable {
     private final ByteBuffer icmpOut = ByteBuffer.allocateDirect(VirtioNetHeader.LENGTH + Ipv4Header.MIN_LENGTH + 8 + 60 + 8);
     private volatile PeerTable peers;
     private volatile LocalSubnet local;
-    private Thread egress;
-    private Thread ingress;
+    private DataPathPoller poller;
+    private Thread thread;
     private volatile boolean running;
 
     /** This host's subnet as ints for the per-packet check, and the TUN address ICMP replies come from. */
@@ -68,53 +72,71 @@ final class UdpTunnel implements AutoCloseable {
         this.local = subnet;
     }
 
-    void start() {
+    void start() throws NativeException {
+        poller = DataPathPoller.of(tun, socket);
         running = true;
-        egress = daemon("weft-tun-rx", this::egressLoop);
-        ingress = daemon("weft-udp-rx", this::ingressLoop);
-        stats.dataPathThread(egress);
-        stats.dataPathThread(ingress);
+        thread = new Thread(this::run, "weft-udp-tunnel");
+        thread.setDaemon(true);
+        thread.start();
+        stats.dataPathThread(thread);
     }
 
-    private static Thread daemon(String name, Runnable body) {
-        Thread t = new Thread(body, name);
-        t.setDaemon(true);
-        t.start();
-        return t;
+    /**
+     * The data path: one thread for both directions (see {@link DataPathPoller} for why). Each turn
+     * drains up to {@value #READS_PER_TURN} reads from each side, so a flood one way cannot starve
+     * the other; it sleeps only when both sides had nothing.
+     */
+    private void run() {
+        Egress egress = new Egress();
+        Ingress ingress = new Ingress();
+        try {
+            while (running) {
+                int tunReads = egress.drain();
+                int socketReads = ingress.drain();
+                if (tunReads < 0 || socketReads < 0) {
+                    return; // closed under us
+                }
+                if (tunReads == 0 && socketReads == 0) {
+                    poller.await();
+                }
+            }
+        } catch (IOException e) {
+            if (running) {
+                LOG.errorf(e, "the UDP tunnel between %s and port %d stopped", tun.name(), port);
+            }
+        }
     }
 
     // ---- TUN → UDP
 
-    private void egressLoop() {
-        ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
-        ByteBuffer out = ByteBuffer.allocateDirect(2 * BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
-        TcpSegmenter segmenter = new TcpSegmenter();
-        Segments segments = new Segments();
-        boolean virtio = tun.hasVirtioHeader();
-        while (running) {
-            int length;
-            try {
+    /** The TUN → UDP direction's buffers and state, owned by the data-path thread. */
+    private final class Egress {
+        final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
+        final ByteBuffer out = ByteBuffer.allocateDirect(2 * BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
+        final TcpSegmenter segmenter = new TcpSegmenter();
+        final Segments segments = new Segments();
+        final boolean virtio = tun.hasVirtioHeader();
+
+        /** Reads and sends what TUN holds, up to a turn's worth; returns the reads, or -1 once closed. */
+        int drain() throws IOException {
+            for (int reads = 0; reads < READS_PER_TURN; reads++) {
                 in.clear();
-                length = tun.read(in);
-            } catch (IOException e) {
-                if (running) {
-                    LOG.errorf(e, "reading %s failed; the tunnel stops sending", tun.name());
+                int length = tun.readNow(in);
+                if (length <= 0) {
+                    return length < 0 ? -1 : reads;
                 }
-                return;
-            }
-            if (length < 0) {
-                return;
-            }
-            try {
-                if (virtio) {
-                    sendFromVirtio(in, length, out, segmenter, segments);
-                } else {
-                    sendPacket(in, 0, length);
+                try {
+                    if (virtio) {
+                        sendFromVirtio(in, length, out, segmenter, segments);
+                    } else {
+                        sendPacket(in, 0, length);
+                    }
+                } catch (IOException e) {
+                    stats.dropped(DropReason.SEND_FAILED);
+                    LOG.debugf(e, "send failed");
                 }
-            } catch (IOException e) {
-                stats.dropped(DropReason.SEND_FAILED);
-                LOG.debugf(e, "send failed");
             }
+            return READS_PER_TURN;
         }
     }
 
@@ -208,21 +230,30 @@ final class UdpTunnel implements AutoCloseable {
 
     // ---- UDP → TUN
 
-    private void ingressLoop() {
-        ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
-        UdpSocket.Received from = new UdpSocket.Received();
-        TcpCoalescer coalescer = tun.hasVirtioHeader() ? new TcpCoalescer(this::writeToTun) : null;
-        while (running) {
-            int length;
-            try {
-                length = socket.receive(in, 0, BUFFER_BYTES, from);
-            } catch (IOException e) {
-                if (running) {
-                    LOG.errorf(e, "receiving on UDP port %d failed; the tunnel stops receiving", port);
+    /** The UDP → TUN direction's buffers and state, owned by the data-path thread. */
+    private final class Ingress {
+        final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
+        final UdpSocket.Received from = new UdpSocket.Received();
+        final TcpCoalescer coalescer = tun.hasVirtioHeader() ? new TcpCoalescer(UdpTunnel.this::writeToTun) : null;
+
+        /** Receives and delivers what the socket holds, up to a turn's worth; returns the receives, or -1 once closed. */
+        int drain() throws IOException {
+            for (int receives = 0; receives < READS_PER_TURN; receives++) {
+                int length = socket.receiveNow(in, 0, BUFFER_BYTES, from);
+                if (length == UdpSocket.NOTHING_QUEUED) {
+                    return receives;
                 }
-                return;
+                if (length < 0) {
+                    return -1;
+                }
+                deliver(length);
             }
-            if (length < 0) {
+            return READS_PER_TURN;
+        }
+
+        private void deliver(int length) {
+            if (length == 0) {
+                stats.dropped(DropReason.MALFORMED); // an empty datagram holds no packet
                 return;
             }
             // With GRO one receive holds several datagrams of one sender, each segmentSize long but the last.
@@ -280,19 +311,30 @@ final class UdpTunnel implements AutoCloseable {
         }
     }
 
-    /** Stops both directions: closing the socket and the TUN (by its owner) wakes the threads. */
+    /**
+     * Stops the data path and closes the socket: wakes the thread, waits for it to leave (so no
+     * descriptor is closed under a poll), then frees the socket and the poller. The TUN device is its
+     * owner's to close afterwards.
+     */
     @Override
     public void close() {
         running = false;
-        socket.close();
-    }
-
-    /** Waits for both threads to leave after the socket and the TUN were closed. */
-    void awaitStopped() throws InterruptedException {
-        for (Thread t : new Thread[] {egress, ingress}) {
-            if (t != null) {
-                t.join(3000);
+        if (poller != null) {
+            poller.wake();
+        }
+        if (thread != null) {
+            try {
+                thread.join(3000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
+            if (thread.isAlive()) {
+                LOG.errorf("the UDP tunnel thread did not stop within 3 s; closing its socket anyway");
+            }
+        }
+        socket.close();
+        if (poller != null && (thread == null || !thread.isAlive())) {
+            poller.release();
         }
     }
 }
