@@ -252,13 +252,13 @@ final class UdpTunnel implements AutoCloseable {
         }
 
         private void deliver(int length) {
-            if (length == 0) {
-                stats.dropped(DropReason.MALFORMED); // an empty datagram holds no packet
+            boolean knownSender = peers.isPeerAddress(from.sourceIp());
+            if (length == 0) { // an empty datagram holds no packet
+                stats.dropped(knownSender ? DropReason.MALFORMED : DropReason.UNKNOWN_SENDER);
                 return;
             }
             // With GRO one receive holds several datagrams of one sender, each segmentSize long but the last.
             int step = from.segmentSize() > 0 ? from.segmentSize() : length;
-            boolean knownSender = peers.isPeerAddress(from.sourceIp());
             for (int off = 0; off < length; off += step) {
                 int datagram = Math.min(step, length - off);
                 if (!knownSender) {
