@@ -3,7 +3,7 @@ package dev.weft.agent.offload;
 import java.nio.ByteBuffer;
 
 /**
- * Where the packets of one successful {@link TcpSegmenter#segment} call lie: {@link #count()}
+ * Where the packets of one successful {@link GsoSegmenter#segment} call lie: {@link #count()}
  * packets back to back from {@link #offset()} in {@link #buffer()}, each {@link #segmentLength()}
  * bytes long except the last, which is {@link #lastLength()} (≤ segmentLength). That is exactly
  * the layout one UDP GSO {@code sendmsg} wants, with UDP_SEGMENT = segmentLength — as long as a

@@ -61,7 +61,7 @@ public final class TcpCoalescer {
     private final Sink sink;
     private final Run[] runs = new Run[MAX_FLOWS];
     private final ByteBuffer alone = ByteBuffer.allocateDirect(VirtioNetHeader.LENGTH + MAX_DATAGRAM);
-    private final TcpPacket packet = new TcpPacket();
+    private final PacketHeaders packet = new PacketHeaders();
     private long started;
 
     /** One open run: a copy of its first segment's headers followed by the merged payload. */
@@ -100,12 +100,12 @@ public final class TcpCoalescer {
      *     outside the buffer, or more than 65,535 bytes
      */
     public Disposition add(ByteBuffer b, int off, int length) {
-        TcpPacket.requireNetworkOrder(b, "packet buffer");
-        TcpPacket.requireRegion(b, off, length, "packet");
+        PacketHeaders.requireNetworkOrder(b, "packet buffer");
+        PacketHeaders.requireRegion(b, off, length, "packet");
         if (length > MAX_DATAGRAM) {
             throw new IllegalArgumentException("packet length " + length + " exceeds a datagram's " + MAX_DATAGRAM);
         }
-        if (!packet.parse(b, off, length)) {
+        if (!packet.parseTcp(b, off, length)) {
             writeAlone(b, off, length); // not TCP or malformed: the kernel decides
             return Disposition.WRITTEN_ALONE;
         }
@@ -124,7 +124,7 @@ public final class TcpCoalescer {
             }
             write(run);
         }
-        if ((b.get(off + packet.ipHeaderLength + TcpPacket.TCP_FLAGS) & TcpPacket.PSH) != 0) {
+        if ((b.get(off + packet.ipHeaderLength + PacketHeaders.TCP_FLAGS) & PacketHeaders.PSH) != 0) {
             writeAlone(b, off, length); // PSH would close a new run at once
             return Disposition.WRITTEN_ALONE;
         }
@@ -172,19 +172,19 @@ public final class TcpCoalescer {
         if (packet.payloadLength == 0) {
             return false;
         }
-        int flags = b.get(ip + packet.ipHeaderLength + TcpPacket.TCP_FLAGS) & 0xff;
-        if ((flags & ~TcpPacket.PSH) != TcpPacket.ACK) {
+        int flags = b.get(ip + packet.ipHeaderLength + PacketHeaders.TCP_FLAGS) & 0xff;
+        if ((flags & ~PacketHeaders.PSH) != PacketHeaders.ACK) {
             return false;
         }
         if (!packet.v6) {
-            if (packet.ipHeaderLength != TcpPacket.IPV4_MIN_HEADER
+            if (packet.ipHeaderLength != PacketHeaders.IPV4_MIN_HEADER
                     || (b.getShort(ip + 6) & 0xffff) != 0x4000 // DF only: no reserved bit, MF, offset
-                    || !Checksums.ipv4HeaderChecksumValid(b, ip, TcpPacket.IPV4_MIN_HEADER)) {
+                    || !Checksums.ipv4HeaderChecksumValid(b, ip, PacketHeaders.IPV4_MIN_HEADER)) {
                 return false;
             }
         }
-        int tcpLength = packet.tcpHeaderLength + packet.payloadLength;
-        long sum = packet.pseudoHeader(b, ip, tcpLength);
+        int tcpLength = packet.transportHeaderLength + packet.payloadLength;
+        long sum = packet.pseudoHeader(b, ip, Checksums.PROTO_TCP, tcpLength);
         return Checksums.fold(Checksums.sum(b, ip + packet.ipHeaderLength, tcpLength, sum)) == 0xffff;
     }
 
@@ -192,7 +192,7 @@ public final class TcpCoalescer {
     private boolean continues(Run run, ByteBuffer b, int ip) {
         ByteBuffer r = run.buf;
         int ipHeader = packet.ipHeaderLength;
-        if (packet.tcpHeaderLength != run.tcpHeaderLength
+        if (packet.transportHeaderLength != run.tcpHeaderLength
                 || packet.payloadLength > run.mss
                 || run.length + packet.payloadLength > MAX_PACKET_LENGTH) {
             return false;
@@ -206,12 +206,12 @@ public final class TcpCoalescer {
         }
         int t = ip + ipHeader;
         int rt = IP + ipHeader;
-        if (b.getInt(t + TcpPacket.TCP_SEQ) != run.nextSeq
-                || b.getInt(t + TcpPacket.TCP_ACK) != r.getInt(rt + TcpPacket.TCP_ACK)
-                || b.getShort(t + TcpPacket.TCP_WINDOW) != r.getShort(rt + TcpPacket.TCP_WINDOW)) {
+        if (b.getInt(t + PacketHeaders.TCP_SEQ) != run.nextSeq
+                || b.getInt(t + PacketHeaders.TCP_ACK) != r.getInt(rt + PacketHeaders.TCP_ACK)
+                || b.getShort(t + PacketHeaders.TCP_WINDOW) != r.getShort(rt + PacketHeaders.TCP_WINDOW)) {
             return false;
         }
-        for (int i = TcpPacket.TCP_MIN_HEADER; i < packet.tcpHeaderLength; i += 4) {
+        for (int i = PacketHeaders.TCP_MIN_HEADER; i < packet.transportHeaderLength; i += 4) {
             if (b.getInt(t + i) != r.getInt(rt + i)) {
                 return false;
             }
@@ -251,9 +251,9 @@ public final class TcpCoalescer {
         }
         run.ports = b.getInt(ip + packet.ipHeaderLength);
         run.ipHeaderLength = packet.ipHeaderLength;
-        run.tcpHeaderLength = packet.tcpHeaderLength;
+        run.tcpHeaderLength = packet.transportHeaderLength;
         run.mss = packet.payloadLength;
-        run.nextSeq = b.getInt(ip + packet.ipHeaderLength + TcpPacket.TCP_SEQ) + packet.payloadLength;
+        run.nextSeq = b.getInt(ip + packet.ipHeaderLength + PacketHeaders.TCP_SEQ) + packet.payloadLength;
         run.segments = 1;
         run.length = length;
         closeIfFull(run);
@@ -265,10 +265,10 @@ public final class TcpCoalescer {
         run.length += payload;
         run.nextSeq += payload;
         run.segments++;
-        boolean psh = (b.get(ip + packet.ipHeaderLength + TcpPacket.TCP_FLAGS) & TcpPacket.PSH) != 0;
+        boolean psh = (b.get(ip + packet.ipHeaderLength + PacketHeaders.TCP_FLAGS) & PacketHeaders.PSH) != 0;
         if (psh) {
-            int flagsAt = IP + run.ipHeaderLength + TcpPacket.TCP_FLAGS;
-            run.buf.put(flagsAt, (byte) (run.buf.get(flagsAt) | TcpPacket.PSH));
+            int flagsAt = IP + run.ipHeaderLength + PacketHeaders.TCP_FLAGS;
+            run.buf.put(flagsAt, (byte) (run.buf.get(flagsAt) | PacketHeaders.PSH));
         }
         if (psh || payload < run.mss) {
             write(run);
@@ -308,9 +308,9 @@ public final class TcpCoalescer {
             gsoType = VirtioNetHeader.GSO_TCPV4;
         }
         // NEEDS_CSUM: the kernel sums from csum_start to the end onto what the field holds.
-        r.putShort(IP + ipHeader + TcpPacket.TCP_CHECKSUM, (short) Checksums.fold(pseudo));
+        r.putShort(IP + ipHeader + PacketHeaders.TCP_CHECKSUM, (short) Checksums.fold(pseudo));
         VirtioNetHeader.write(r, 0, VirtioNetHeader.FLAG_NEEDS_CSUM, gsoType, ipHeader + run.tcpHeaderLength,
-            run.mss, ipHeader, TcpPacket.TCP_CHECKSUM);
+            run.mss, ipHeader, PacketHeaders.TCP_CHECKSUM);
         sink.write(r, 0, IP + run.length);
     }
 

@@ -21,7 +21,7 @@ public final class VirtioNetHeader {
     /** Legacy UDP fragmentation offload (UFO): never produced by Weft, rejected when read. */
     public static final int GSO_UDP = 3;
     public static final int GSO_TCPV6 = 4;
-    /** UDP segmentation offload (USO, TUN_F_USO4/6); not handled by {@link TcpSegmenter}. */
+    /** UDP segmentation offload (USO, TUN_F_USO4/6); not handled by {@link GsoSegmenter}. */
     public static final int GSO_UDP_L4 = 5;
     /** Bit or-ed into gso_type: the super-packet carries CWR, which belongs on its first segment only. */
     public static final int GSO_ECN = 0x80;

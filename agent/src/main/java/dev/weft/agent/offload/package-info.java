@@ -1,8 +1,8 @@
 /**
- * TCP offload for the TUN ⇄ UDP data path, as pure functions over byte buffers: reading and
+ * Offloads for the TUN ⇄ UDP data path, as pure functions over byte buffers: reading and
  * writing the virtio-net header that an {@code IFF_VNET_HDR} TUN device puts in front of every
- * packet, Internet checksums, splitting a TSO super-packet read from TUN into MSS-sized packets
- * ({@link dev.weft.agent.offload.TcpSegmenter}), and merging received in-order segments of a flow
+ * packet, Internet checksums, splitting a TCP (TSO) or UDP (USO) super-packet read from TUN into
+ * whole packets ({@link dev.weft.agent.offload.GsoSegmenter}), and merging received in-order segments of a flow
  * into one super-packet for a single TUN write ({@link dev.weft.agent.offload.TcpCoalescer}).
  *
  * <p>Conventions throughout: absolute indexing (buffer positions and limits are never read or

@@ -88,10 +88,12 @@ public final class UdpBackend implements Backend {
         Inet4Address tunIp = (Inet4Address) ownLease.subnet().ipv4().address();
         UdpTunnel.LocalSubnet local = localSubnet(ownLease.subnet().ipv4(), tunIp);
         if (tun == null) {
-            // TSO4/6 with checksum offload, else checksum offload only. Not USO: UDP super-packets
-            // would need splitting too, and TCP is where the volume is.
+            // TSO4/6 and USO4/6 with checksum offload; kernels before 6.2 refuse USO, older ones
+            // TSO_ECN, the oldest all but checksum offload: the first set accepted wins.
             tun = offloads
                 ? TunDevice.openWithOffloads("flannel%d",
+                    TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 | TunDevice.TUN_F_TSO6 | TunDevice.TUN_F_TSO_ECN
+                        | TunDevice.TUN_F_USO4 | TunDevice.TUN_F_USO6,
                     TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 | TunDevice.TUN_F_TSO6 | TunDevice.TUN_F_TSO_ECN,
                     TunDevice.TUN_F_CSUM | TunDevice.TUN_F_TSO4 | TunDevice.TUN_F_TSO6,
                     TunDevice.TUN_F_CSUM)
@@ -140,6 +142,12 @@ public final class UdpBackend implements Backend {
         }
         if ((flags & TunDevice.TUN_F_TSO_ECN) != 0) {
             out.append("tso-ecn ");
+        }
+        if ((flags & TunDevice.TUN_F_USO4) != 0) {
+            out.append("uso4 ");
+        }
+        if ((flags & TunDevice.TUN_F_USO6) != 0) {
+            out.append("uso6 ");
         }
         return out.toString().strip();
     }

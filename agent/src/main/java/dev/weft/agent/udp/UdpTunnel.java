@@ -3,7 +3,7 @@ package dev.weft.agent.udp;
 import dev.weft.agent.offload.SegmentResult;
 import dev.weft.agent.offload.Segments;
 import dev.weft.agent.offload.TcpCoalescer;
-import dev.weft.agent.offload.TcpSegmenter;
+import dev.weft.agent.offload.GsoSegmenter;
 import dev.weft.agent.offload.VirtioNetHeader;
 import dev.weft.agent.os.DataPathPoller;
 import dev.weft.agent.os.NativeException;
@@ -113,7 +113,7 @@ final class UdpTunnel implements AutoCloseable {
     private final class Egress {
         final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
         final ByteBuffer out = ByteBuffer.allocateDirect(2 * BUFFER_BYTES).order(ByteOrder.BIG_ENDIAN);
-        final TcpSegmenter segmenter = new TcpSegmenter();
+        final GsoSegmenter segmenter = new GsoSegmenter();
         final Segments segments = new Segments();
         final boolean virtio = tun.hasVirtioHeader();
 
@@ -153,7 +153,7 @@ final class UdpTunnel implements AutoCloseable {
      * carry a partial checksum. Routed once (all its segments share the destination), then split
      * into whole packets and sent, 64 segments per GSO sendmsg.
      */
-    private void sendFromVirtio(ByteBuffer in, int length, ByteBuffer out, TcpSegmenter segmenter, Segments segments)
+    private void sendFromVirtio(ByteBuffer in, int length, ByteBuffer out, GsoSegmenter segmenter, Segments segments)
             throws IOException {
         Peer peer = route(in, VirtioNetHeader.LENGTH, length - VirtioNetHeader.LENGTH);
         if (peer == null) {

@@ -117,11 +117,11 @@ class TcpCoalescerTest {
     void segmentThenCoalesceGivesBackTheSuperPacketForBothFamilies() {
         for (TestPacket flow : List.of(TestPacket.v4(), TestPacket.v6())) {
             written.clear();
-            flow.payload(TestPacket.payload(30 * 1400 + 77, 3)).flags(TcpPacket.ACK | TcpPacket.PSH);
+            flow.payload(TestPacket.payload(30 * 1400 + 77, 3)).flags(PacketHeaders.ACK | PacketHeaders.PSH);
             ByteBuffer read = flow.tsoRead(0, 1400, 0);
             Segments segments = new Segments();
             ByteBuffer out = ByteBuffer.allocateDirect(128 * 1024);
-            assertEquals(SegmentResult.SEGMENTED, new TcpSegmenter().segment(read, 0, read.capacity(), out, 0, segments));
+            assertEquals(SegmentResult.SEGMENTED, new GsoSegmenter().segment(read, 0, read.capacity(), out, 0, segments));
             for (int i = 0; i < segments.count(); i++) {
                 coalescer.add(out, segments.offset(i), segments.length(i));
             }
@@ -227,8 +227,8 @@ class TcpCoalescerTest {
 
     @Test
     void cwrAndOtherControlFlagsGoAloneAfterTheirFlowsRun() {
-        int[] flags = {TcpPacket.ACK | TcpPacket.CWR, TcpPacket.ACK | TcpPacket.ECE, TcpPacket.ACK | TcpPacket.FIN,
-            TcpPacket.ACK | TcpPacket.URG, TcpPacket.ACK | TcpPacket.RST, TcpPacket.SYN | TcpPacket.ACK, TcpPacket.RST, 0};
+        int[] flags = {PacketHeaders.ACK | PacketHeaders.CWR, PacketHeaders.ACK | PacketHeaders.ECE, PacketHeaders.ACK | PacketHeaders.FIN,
+            PacketHeaders.ACK | PacketHeaders.URG, PacketHeaders.ACK | PacketHeaders.RST, PacketHeaders.SYN | PacketHeaders.ACK, PacketHeaders.RST, 0};
         for (int f : flags) {
             written.clear();
             TestPacket flow = TestPacket.v4();
@@ -285,9 +285,9 @@ class TcpCoalescerTest {
         TestPacket pushed = TestPacket.v4();
         List<byte[]> run = segments(pushed, 2, MSS, MSS);
         add(run.get(0));
-        add(pushed.copy().seq(pushed.seq + MSS).payload(TestPacket.payload(MSS, 1)).flags(TcpPacket.ACK | TcpPacket.PSH).bytes());
+        add(pushed.copy().seq(pushed.seq + MSS).payload(TestPacket.payload(MSS, 1)).flags(PacketHeaders.ACK | PacketHeaders.PSH).bytes());
         assertEquals(1, written.size(), "PSH closed it");
-        assertEquals(TcpPacket.ACK | TcpPacket.PSH, tcpFlags(written.get(0).packet()), "PSH carried onto the merged packet");
+        assertEquals(PacketHeaders.ACK | PacketHeaders.PSH, tcpFlags(written.get(0).packet()), "PSH carried onto the merged packet");
     }
 
     @Test
@@ -297,7 +297,7 @@ class TcpCoalescerTest {
             flow.srcPort = 30000 + f;
             add(flow.payload(TestPacket.payload(MSS, f)).bytes());
         }
-        TestPacket pushed = TestPacket.v4().flags(TcpPacket.ACK | TcpPacket.PSH).payload(TestPacket.payload(10, 0));
+        TestPacket pushed = TestPacket.v4().flags(PacketHeaders.ACK | PacketHeaders.PSH).payload(TestPacket.payload(10, 0));
         pushed.srcPort = 31000;
         assertEquals(Disposition.WRITTEN_ALONE, add(pushed.bytes()));
         assertEquals(1, written.size(), "only the pushed packet; all eight runs stay open");

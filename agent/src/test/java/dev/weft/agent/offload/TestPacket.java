@@ -9,6 +9,7 @@ import java.util.Arrays;
  */
 final class TestPacket {
     static final int TCP = 6;
+    static final int UDP = 17;
 
     boolean v6;
     int tos;
@@ -22,7 +23,7 @@ final class TestPacket {
     int dstPort = 5201;
     int seq = 0x7fff_fff0; // wraps past 2^31 and 2^32 in longer tests
     int ack = 0x0bad_cafe;
-    int flags = TcpPacket.ACK;
+    int flags = PacketHeaders.ACK;
     int window = 502;
     byte[] options = timestamps(0x01020304, 0x0a0b0c0d);
     byte[] payload = new byte[0];
@@ -116,25 +117,7 @@ final class TestPacket {
         int ip = ipHeaderLength();
         int tcpHeader = 20 + options.length;
         byte[] p = new byte[ip + tcpHeader + payload.length];
-        if (v6) {
-            putInt(p, 0, 6 << 28 | tos << 20 | flowLabel);
-            putShort(p, 4, p.length - 40);
-            p[6] = TCP;
-            p[7] = (byte) ttl;
-            System.arraycopy(src, 0, p, 8, 16);
-            System.arraycopy(dst, 0, p, 24, 16);
-        } else {
-            p[0] = 0x45;
-            p[1] = (byte) tos;
-            putShort(p, 2, p.length);
-            putShort(p, 4, id);
-            putShort(p, 6, fragment);
-            p[8] = (byte) ttl;
-            p[9] = TCP;
-            System.arraycopy(src, 0, p, 12, 4);
-            System.arraycopy(dst, 0, p, 16, 4);
-            putShort(p, 10, ~(int) fold(sum(p, 0, 20)) & 0xffff);
-        }
+        writeIpHeader(p, TCP);
         putShort(p, ip, srcPort);
         putShort(p, ip + 2, dstPort);
         putInt(p, ip + 4, seq);
@@ -145,6 +128,50 @@ final class TestPacket {
         System.arraycopy(options, 0, p, ip + 20, options.length);
         System.arraycopy(payload, 0, p, ip + tcpHeader, payload.length);
         return p;
+    }
+
+    private void writeIpHeader(byte[] p, int protocol) {
+        if (v6) {
+            putInt(p, 0, 6 << 28 | tos << 20 | flowLabel);
+            putShort(p, 4, p.length - 40);
+            p[6] = (byte) protocol;
+            p[7] = (byte) ttl;
+            System.arraycopy(src, 0, p, 8, 16);
+            System.arraycopy(dst, 0, p, 24, 16);
+        } else {
+            p[0] = 0x45;
+            p[1] = (byte) tos;
+            putShort(p, 2, p.length);
+            putShort(p, 4, id);
+            putShort(p, 6, fragment);
+            p[8] = (byte) ttl;
+            p[9] = (byte) protocol;
+            System.arraycopy(src, 0, p, 12, 4);
+            System.arraycopy(dst, 0, p, 16, 4);
+            putShort(p, 10, ~(int) fold(sum(p, 0, 20)) & 0xffff);
+        }
+    }
+
+    /**
+     * These addresses, ports and payload as one UDP packet, the way the kernel hands a USO read: the
+     * UDP length covers the whole super-packet, the checksum field holds the uninverted pseudo-header sum.
+     */
+    byte[] udpPartial() {
+        int ip = ipHeaderLength();
+        byte[] p = new byte[ip + 8 + payload.length];
+        writeIpHeader(p, UDP);
+        putShort(p, ip, srcPort);
+        putShort(p, ip + 2, dstPort);
+        putShort(p, ip + 4, p.length - ip);
+        System.arraycopy(payload, 0, p, ip + 8, payload.length);
+        putShort(p, ip + 6, (int) fold(udpPseudo(p)));
+        return p;
+    }
+
+    /** A USO read: NEEDS_CSUM, gso_type UDP_L4, the partial checksum at csum_start + 6. */
+    ByteBuffer usoRead(int off, int gsoSize) {
+        return withHeader(off, VirtioNetHeader.FLAG_NEEDS_CSUM, VirtioNetHeader.GSO_UDP_L4, ipHeaderLength() + 8,
+            gsoSize, ipHeaderLength(), 6, udpPartial());
     }
 
     /** {@code packet} preceded by a virtio-net header, at {@code off} in a direct buffer of exactly that size. */
@@ -210,6 +237,17 @@ final class TestPacket {
 
     static boolean tcpChecksumValid(byte[] p) {
         return fold(pseudo(p) + sum(p, ipHeaderLength(p), p.length)) == 0xffff;
+    }
+
+    private static long udpPseudo(byte[] p) {
+        int udpLength = p.length - ipHeaderLength(p);
+        return isV6(p) ? sum(p, 8, 40) + UDP + udpLength : sum(p, 12, 20) + UDP + udpLength;
+    }
+
+    /** A checksum that verifies and is not 0 ("none", which IPv6 forbids and Weft never sends). */
+    static boolean udpChecksumValid(byte[] p) {
+        int udp = ipHeaderLength(p);
+        return u16(p, udp + 6) != 0 && fold(udpPseudo(p) + sum(p, udp, p.length)) == 0xffff;
     }
 
     static boolean ipv4HeaderValid(byte[] p) {

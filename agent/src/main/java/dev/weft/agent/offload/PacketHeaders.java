@@ -3,14 +3,18 @@ package dev.weft.agent.offload;
 import java.nio.ByteBuffer;
 
 /**
- * Parses the IP and TCP headers of one packet into reusable fields (one instance per thread, no
- * allocation). Checks every length against the bytes available before reading a field, so a
- * malformed packet yields a {@link SegmentResult} and never an out-of-bounds read.
+ * Parses the IP header and the TCP or UDP header of one packet into reusable fields (one instance
+ * per thread, no allocation). Checks every length against the bytes available before reading a
+ * field, so a malformed packet yields a {@link SegmentResult} and never an out-of-bounds read.
  */
-final class TcpPacket {
+final class PacketHeaders {
     static final int IPV4_MIN_HEADER = 20;
     static final int IPV6_HEADER = 40;
     static final int TCP_MIN_HEADER = 20;
+    static final int UDP_HEADER = 8;
+    /** Offsets inside the UDP header. */
+    static final int UDP_LENGTH = 4;
+    static final int UDP_CHECKSUM = 6;
     /** Offsets inside the TCP header. */
     static final int TCP_SEQ = 4;
     static final int TCP_ACK = 8;
@@ -29,19 +33,56 @@ final class TcpPacket {
 
     boolean v6;
     int ipHeaderLength;
-    int tcpHeaderLength;
-    /** IP header plus TCP header. */
+    /** The TCP header with its options, or the UDP header. */
+    int transportHeaderLength;
+    /** IP header plus transport header. */
     int headersLength;
     int payloadLength;
 
-    /** Why the last {@link #parse} failed. */
+    /** Why the last parse failed. */
     SegmentResult error;
 
     /**
      * Parses the packet of {@code length} bytes at {@code ip}: true for a well-formed TCP packet,
      * whose fields are then set; false with the reason in {@link #error}.
      */
-    boolean parse(ByteBuffer b, int ip, int length) {
+    boolean parseTcp(ByteBuffer b, int ip, int length) {
+        if (!parseIp(b, ip, length, Checksums.PROTO_TCP)) {
+            return false;
+        }
+        if (ipHeaderLength + TCP_MIN_HEADER > length) {
+            return fail(SegmentResult.TRUNCATED);
+        }
+        int dataOffset = ((b.get(ip + ipHeaderLength + 12) & 0xff) >>> 4) * 4;
+        if (dataOffset < TCP_MIN_HEADER) {
+            return fail(SegmentResult.BAD_TCP_HEADER);
+        }
+        if (ipHeaderLength + dataOffset > length) {
+            return fail(SegmentResult.TRUNCATED);
+        }
+        return transport(dataOffset, length);
+    }
+
+    /** As {@link #parseTcp}, for a UDP packet (its UDP length field is not checked: a USO read's is stale). */
+    boolean parseUdp(ByteBuffer b, int ip, int length) {
+        if (!parseIp(b, ip, length, Checksums.PROTO_UDP)) {
+            return false;
+        }
+        if (ipHeaderLength + UDP_HEADER > length) {
+            return fail(SegmentResult.TRUNCATED);
+        }
+        return transport(UDP_HEADER, length);
+    }
+
+    private boolean transport(int headerLength, int length) {
+        transportHeaderLength = headerLength;
+        headersLength = ipHeaderLength + headerLength;
+        payloadLength = length - headersLength;
+        return true;
+    }
+
+    /** The IP header: version, lengths, no fragment, no IPv6 extension header, and the expected protocol. */
+    private boolean parseIp(ByteBuffer b, int ip, int length, int protocol) {
         if (length < 1) {
             return fail(SegmentResult.TRUNCATED);
         }
@@ -63,8 +104,8 @@ final class TcpPacket {
             if ((b.getShort(ip + 6) & 0x3fff) != 0) { // MF or a fragment offset
                 return fail(SegmentResult.IP_FRAGMENT);
             }
-            if ((b.get(ip + 9) & 0xff) != Checksums.PROTO_TCP) {
-                return fail(SegmentResult.NOT_TCP);
+            if ((b.get(ip + 9) & 0xff) != protocol) {
+                return fail(SegmentResult.WRONG_PROTOCOL);
             }
             v6 = false;
             ipHeaderLength = ihl;
@@ -76,27 +117,14 @@ final class TcpPacket {
                 return fail(SegmentResult.IP_LENGTH_MISMATCH);
             }
             int next = b.get(ip + 6) & 0xff;
-            if (next != Checksums.PROTO_TCP) {
-                return fail(isIpv6ExtensionHeader(next) ? SegmentResult.IPV6_EXTENSION_HEADER : SegmentResult.NOT_TCP);
+            if (next != protocol) {
+                return fail(isIpv6ExtensionHeader(next) ? SegmentResult.IPV6_EXTENSION_HEADER : SegmentResult.WRONG_PROTOCOL);
             }
             v6 = true;
             ipHeaderLength = IPV6_HEADER;
         } else {
             return fail(SegmentResult.BAD_IP_HEADER);
         }
-        if (ipHeaderLength + TCP_MIN_HEADER > length) {
-            return fail(SegmentResult.TRUNCATED);
-        }
-        int dataOffset = ((b.get(ip + ipHeaderLength + 12) & 0xff) >>> 4) * 4;
-        if (dataOffset < TCP_MIN_HEADER) {
-            return fail(SegmentResult.BAD_TCP_HEADER);
-        }
-        if (ipHeaderLength + dataOffset > length) {
-            return fail(SegmentResult.TRUNCATED);
-        }
-        tcpHeaderLength = dataOffset;
-        headersLength = ipHeaderLength + dataOffset;
-        payloadLength = length - headersLength;
         return true;
     }
 
@@ -105,11 +133,11 @@ final class TcpPacket {
         return false;
     }
 
-    /** Unfolded pseudo-header sum of the parsed packet at {@code ip} for a TCP length of {@code tcpLength}. */
-    long pseudoHeader(ByteBuffer b, int ip, int tcpLength) {
+    /** Unfolded pseudo-header sum of the parsed packet at {@code ip} for {@code protocol} and an L4 length. */
+    long pseudoHeader(ByteBuffer b, int ip, int protocol, int l4Length) {
         return v6
-            ? Checksums.pseudoHeaderIpv6(b, ip, Checksums.PROTO_TCP, tcpLength)
-            : Checksums.pseudoHeaderIpv4(b, ip, Checksums.PROTO_TCP, tcpLength);
+            ? Checksums.pseudoHeaderIpv6(b, ip, protocol, l4Length)
+            : Checksums.pseudoHeaderIpv4(b, ip, protocol, l4Length);
     }
 
     /** Hop-by-hop, routing, fragment, ESP, AH, destination options, mobility, HIP, shim6, experimental (IANA). */

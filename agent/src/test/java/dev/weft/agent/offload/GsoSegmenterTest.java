@@ -20,11 +20,11 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class TcpSegmenterTest {
+class GsoSegmenterTest {
     private static final int MSS = 1448;
-    private static final int ALL_FLAGS = TcpPacket.ACK | TcpPacket.PSH | TcpPacket.FIN | TcpPacket.CWR | TcpPacket.ECE;
+    private static final int ALL_FLAGS = PacketHeaders.ACK | PacketHeaders.PSH | PacketHeaders.FIN | PacketHeaders.CWR | PacketHeaders.ECE;
 
-    private final TcpSegmenter segmenter = new TcpSegmenter();
+    private final GsoSegmenter segmenter = new GsoSegmenter();
     private final Segments segments = new Segments();
     private final ByteBuffer out = ByteBuffer.allocateDirect(256 * 1024);
 
@@ -65,8 +65,8 @@ class TcpSegmenterTest {
             assertTrue(TestPacket.ipv4HeaderValid(p), "IPv4 header checksum of segment " + k);
             assertTrue(TestPacket.tcpChecksumValid(p), "TCP checksum of segment " + k);
             assertEquals(tso.seq + k * MSS, seqOf(p), "seq of segment " + k);
-            int expected = TcpPacket.ACK | TcpPacket.ECE
-                | (last ? TcpPacket.PSH | TcpPacket.FIN : 0) | (k == 0 ? TcpPacket.CWR : 0);
+            int expected = PacketHeaders.ACK | PacketHeaders.ECE
+                | (last ? PacketHeaders.PSH | PacketHeaders.FIN : 0) | (k == 0 ? PacketHeaders.CWR : 0);
             assertEquals(expected, tcpFlags(p), "flags of segment " + k);
             assertArrayEquals(tso.options, Arrays.copyOfRange(p, 40, 52), "options of segment " + k);
             assertEquals(tso.ack, TestPacket.u32(p, 28));
@@ -78,7 +78,7 @@ class TcpSegmenterTest {
 
     @Test
     void ipv6SuperPacketBecomesValidSegments() {
-        TestPacket tso = TestPacket.v6().payload(TestPacket.payload(5 * 1428, 2)).flags(TcpPacket.ACK | TcpPacket.PSH);
+        TestPacket tso = TestPacket.v6().payload(TestPacket.payload(5 * 1428, 2)).flags(PacketHeaders.ACK | PacketHeaders.PSH);
         tso.tos = 0x02; // ECT(0)
         List<byte[]> packets = split(tso.tsoRead(0, 1428, 0), 0);
 
@@ -90,22 +90,78 @@ class TcpSegmenterTest {
             assertEquals(p.length - 40, u16(p, 4), "payload length of segment " + k);
             assertTrue(TestPacket.tcpChecksumValid(p), "TCP checksum of segment " + k);
             assertEquals(tso.seq + k * 1428, seqOf(p));
-            assertEquals(k == 4 ? TcpPacket.ACK | TcpPacket.PSH : TcpPacket.ACK, tcpFlags(p));
+            assertEquals(k == 4 ? PacketHeaders.ACK | PacketHeaders.PSH : PacketHeaders.ACK, tcpFlags(p));
             assertEquals(TestPacket.u32(tso.bytes(), 0), TestPacket.u32(p, 0), "version, traffic class, flow label");
         }
     }
 
     @Test
+    void ipv4UdpSuperPacketBecomesOneValidDatagramPerSegment() {
+        TestPacket uso = TestPacket.v4().payload(TestPacket.payload(3 * 1200 + 77, 12));
+        uso.id = 0xffff; // wraps on the second segment
+        List<byte[]> packets = split(uso.usoRead(3, 1200), 3);
+
+        assertEquals(4, packets.size());
+        assertEquals(20 + 8 + 1200, segments.segmentLength());
+        assertEquals(20 + 8 + 77, segments.lastLength(), "a short last datagram");
+        ByteArrayOutputStream payloads = new ByteArrayOutputStream();
+        for (int k = 0; k < 4; k++) {
+            byte[] p = packets.get(k);
+            assertEquals(p.length, u16(p, 2), "total length of datagram " + k);
+            assertEquals((0xffff + k) & 0xffff, u16(p, 4), "IP id of datagram " + k);
+            assertTrue(TestPacket.ipv4HeaderValid(p), "IPv4 header checksum of datagram " + k);
+            assertEquals(uso.srcPort, u16(p, 20));
+            assertEquals(uso.dstPort, u16(p, 22));
+            assertEquals(p.length - 20, u16(p, 24), "UDP length of datagram " + k);
+            assertTrue(TestPacket.udpChecksumValid(p), "UDP checksum of datagram " + k);
+            payloads.writeBytes(Arrays.copyOfRange(p, 28, p.length));
+        }
+        assertArrayEquals(uso.payload, payloads.toByteArray());
+    }
+
+    @Test
+    void ipv6UdpSuperPacketBecomesValidDatagrams() {
+        TestPacket uso = TestPacket.v6().payload(TestPacket.payload(2 * 1000, 13));
+        List<byte[]> packets = split(uso.usoRead(0, 1000), 0);
+
+        assertEquals(2, packets.size());
+        for (byte[] p : packets) {
+            assertEquals(8 + 1000, u16(p, 4), "IPv6 payload length");
+            assertEquals(8 + 1000, u16(p, 44), "UDP length");
+            assertTrue(TestPacket.udpChecksumValid(p));
+            assertEquals(TestPacket.u32(uso.udpPartial(), 0), TestPacket.u32(p, 0), "version, traffic class, flow label");
+        }
+    }
+
+    @Test
+    void aUdpChecksumThatComesOutZeroIsSentAsAllOnes() {
+        // Payload words chosen so that one datagram's sum is 0xffff, i.e. its checksum 0.
+        TestPacket uso = TestPacket.v4().payload(new byte[4]);
+        byte[] partial = uso.udpPartial();
+        byte[] single = Arrays.copyOf(partial, partial.length);
+        TestPacket.putShort(single, 24, 12); // as the datagram will carry it: UDP length 8 + 4
+        TestPacket.putShort(single, 26, 0);
+        long sum = TestPacket.fold(TestPacket.sum(single, 12, 20) + 17 + 12 + TestPacket.sum(single, 20, 32));
+        int filler = (int) (0xffff - sum); // one's complement: adding it makes the sum 0xffff
+        uso.payload = new byte[] {(byte) (filler >>> 8), (byte) filler, 0, 0};
+        List<byte[]> packets = split(uso.usoRead(0, 4), 0);
+
+        assertEquals(1, packets.size());
+        assertEquals(0xffff, u16(packets.get(0), 26), "0 is \"no checksum\" in UDP: sent as 0xffff");
+        assertTrue(TestPacket.udpChecksumValid(packets.get(0)));
+    }
+
+    @Test
     void cwrStaysOnTheFirstSegmentWithoutTheEcnGsoBitToo() {
-        TestPacket tso = TestPacket.v4().payload(TestPacket.payload(2 * MSS, 3)).flags(TcpPacket.ACK | TcpPacket.CWR);
+        TestPacket tso = TestPacket.v4().payload(TestPacket.payload(2 * MSS, 3)).flags(PacketHeaders.ACK | PacketHeaders.CWR);
         List<byte[]> packets = split(tso.tsoRead(0, MSS, 0), 0);
-        assertEquals(TcpPacket.ACK | TcpPacket.CWR, tcpFlags(packets.get(0)));
-        assertEquals(TcpPacket.ACK, tcpFlags(packets.get(1)));
+        assertEquals(PacketHeaders.ACK | PacketHeaders.CWR, tcpFlags(packets.get(0)));
+        assertEquals(PacketHeaders.ACK, tcpFlags(packets.get(1)));
     }
 
     @Test
     void payloadWithinOneMssGivesOneCompleteSegment() {
-        TestPacket tso = TestPacket.v4().payload(TestPacket.payload(700, 4)).flags(TcpPacket.ACK | TcpPacket.PSH);
+        TestPacket tso = TestPacket.v4().payload(TestPacket.payload(700, 4)).flags(PacketHeaders.ACK | PacketHeaders.PSH);
         List<byte[]> packets = split(tso.tsoRead(0, MSS, 0), 0);
         assertEquals(1, packets.size());
         assertArrayEquals(tso.bytes(), packets.get(0), "the packet itself with its checksum completed");
@@ -190,7 +246,12 @@ class TcpSegmenterTest {
         assertEquals(SegmentResult.TRUNCATED, run(VirtioNetHeader.GSO_TCPV4, MSS, Arrays.copyOf(good, 0)));
         assertEquals(SegmentResult.TRUNCATED, run(VirtioNetHeader.GSO_TCPV4, MSS, Arrays.copyOf(good, 19)));
         assertEquals(SegmentResult.UNSUPPORTED_GSO_TYPE, run(VirtioNetHeader.GSO_UDP, MSS, good));
-        assertEquals(SegmentResult.UNSUPPORTED_GSO_TYPE, run(VirtioNetHeader.GSO_UDP_L4, MSS, good));
+        assertEquals(SegmentResult.WRONG_PROTOCOL, run(VirtioNetHeader.GSO_UDP_L4, MSS, good));
+        byte[] udp4 = TestPacket.v4().payload(TestPacket.payload(3000, 9)).udpPartial();
+        byte[] udpHeaderCut = Arrays.copyOf(udp4, 24);
+        TestPacket.putShort(udpHeaderCut, 2, 24);
+        assertEquals(SegmentResult.TRUNCATED, run(VirtioNetHeader.GSO_UDP_L4, MSS, udpHeaderCut));
+        assertEquals(SegmentResult.WRONG_PROTOCOL, run(VirtioNetHeader.GSO_TCPV4, MSS, udp4));
         assertEquals(SegmentResult.UNSUPPORTED_GSO_TYPE, run(2, MSS, good));
         assertEquals(SegmentResult.GSO_TYPE_MISMATCH, run(VirtioNetHeader.GSO_TCPV6, MSS, good));
         assertEquals(SegmentResult.BAD_VIRTIO_HEADER, run(VirtioNetHeader.GSO_TCPV4, 0, good));
@@ -207,7 +268,7 @@ class TcpSegmenterTest {
         assertEquals(SegmentResult.IP_FRAGMENT, run(VirtioNetHeader.GSO_TCPV4, MSS, fragment));
         byte[] udp = good.clone();
         udp[9] = 17;
-        assertEquals(SegmentResult.NOT_TCP, run(VirtioNetHeader.GSO_TCPV4, MSS, udp));
+        assertEquals(SegmentResult.WRONG_PROTOCOL, run(VirtioNetHeader.GSO_TCPV4, MSS, udp));
         byte[] dataOffset = good.clone();
         dataOffset[32] = 0x40; // 4 words
         assertEquals(SegmentResult.BAD_TCP_HEADER, run(VirtioNetHeader.GSO_TCPV4, MSS, dataOffset));
@@ -225,7 +286,7 @@ class TcpSegmenterTest {
         assertEquals(SegmentResult.IPV6_EXTENSION_HEADER, run(VirtioNetHeader.GSO_TCPV6, MSS, fragmentHeader));
         byte[] icmp6 = v6.clone();
         icmp6[6] = 58;
-        assertEquals(SegmentResult.NOT_TCP, run(VirtioNetHeader.GSO_TCPV6, MSS, icmp6));
+        assertEquals(SegmentResult.WRONG_PROTOCOL, run(VirtioNetHeader.GSO_TCPV6, MSS, icmp6));
         assertEquals(SegmentResult.IP_LENGTH_MISMATCH, run(VirtioNetHeader.GSO_TCPV6, MSS, Arrays.copyOf(v6, 100)));
 
         ByteBuffer csumOutside = TestPacket.withHeader(0, VirtioNetHeader.FLAG_NEEDS_CSUM, 0, 0, 0, good.length - 17, 16, good);
@@ -248,10 +309,13 @@ class TcpSegmenterTest {
     @Test
     void truncatedAndCorruptedReadsNeverThrowNorReadPastTheirBytes() {
         Random random = new Random(42);
-        for (TestPacket base : List.of(TestPacket.v4(), TestPacket.v6())) {
-            byte[] good = base.payload(TestPacket.payload(4000, 10)).partial();
+        for (int kind = 0; kind < 4; kind++) {
+            TestPacket base = kind % 2 == 0 ? TestPacket.v4() : TestPacket.v6();
+            boolean udp = kind >= 2;
+            byte[] good = udp ? base.payload(TestPacket.payload(4000, 10)).udpPartial()
+                : base.payload(TestPacket.payload(4000, 10)).partial();
             for (int cut = 0; cut <= good.length; cut += cut < 100 ? 1 : 97) {
-                int gso = base.v6 ? VirtioNetHeader.GSO_TCPV6 : VirtioNetHeader.GSO_TCPV4;
+                int gso = udp ? VirtioNetHeader.GSO_UDP_L4 : base.v6 ? VirtioNetHeader.GSO_TCPV6 : VirtioNetHeader.GSO_TCPV4;
                 // the buffer ends exactly where the read ends: any read beyond would throw
                 ByteBuffer read = TestPacket.withHeader(0, VirtioNetHeader.FLAG_NEEDS_CSUM, gso, 52, MSS, 20, 16,
                     Arrays.copyOf(good, cut));
