@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.weft.agent.os.RouteNetlink;
 import dev.weft.agent.os.TestNetns;
 import dev.weft.agent.os.TunDevice;
 import dev.weft.agent.os.UdpSocket;
 import dev.weft.core.net.IpAddresses;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,13 +29,7 @@ class UsoTunNamespaceTest {
     @BeforeEach
     void setUp() throws Exception {
         ns = TestNetns.create();
-        ns.call(() -> Files.writeString(Path.of("/proc/sys/net/ipv6/conf/default/disable_ipv6"), "1"));
-        tun = ns.call(() -> TunDevice.openWithOffloads("flannel%d", ALL_OFFLOADS));
-        try (RouteNetlink netlink = ns.call(RouteNetlink::open)) {
-            int index = netlink.linkByName(tun.name()).orElseThrow().index();
-            netlink.addAddress(index, IpAddresses.parse("10.1.15.0"), 16);
-            netlink.setLinkUp(index);
-        }
+        tun = ns.tunUp(() -> TunDevice.openWithOffloads("flannel%d", ALL_OFFLOADS), "10.1.15.0", 16);
     }
 
     @AfterEach

@@ -24,7 +24,6 @@ class DataPathPollerNamespaceTest {
     private static final InetAddress REMOTE_POD = IpAddresses.parse("10.1.20.5");
 
     private TestNetns ns;
-    private RouteNetlink netlink;
     private TunDevice tun;
     private UdpSocket socket;
     private DataPathPoller poller;
@@ -33,13 +32,7 @@ class DataPathPollerNamespaceTest {
     void setUp() throws Exception {
         ns = TestNetns.create();
         ns.ip("link", "set", "lo", "up");
-        // No IPv6 on the TUN: its router solicitations would make the TUN readable on their own.
-        ns.call(() -> java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/sys/net/ipv6/conf/default/disable_ipv6"), "1"));
-        netlink = ns.call(RouteNetlink::open);
-        tun = ns.call(() -> TunDevice.open("flannel%d"));
-        int index = netlink.linkByName(tun.name()).orElseThrow().index();
-        netlink.setLinkUp(index);
-        netlink.addAddress(index, IpAddresses.parse("10.1.15.0"), 16);
+        tun = ns.tunUp(() -> TunDevice.open("flannel%d"), "10.1.15.0", 16);
         socket = ns.call(() -> UdpSocket.bind(LOOPBACK, 18295, 1 << 16));
         poller = DataPathPoller.of(tun, socket);
     }
@@ -50,7 +43,7 @@ class DataPathPollerNamespaceTest {
         if (poller != null) {
             poller.release();
         }
-        for (AutoCloseable c : new AutoCloseable[] {socket, tun, netlink, ns}) {
+        for (AutoCloseable c : new AutoCloseable[] {socket, tun, ns}) {
             if (c != null) {
                 c.close();
             }

@@ -1,5 +1,6 @@
 package dev.weft.agent.os;
 
+import dev.weft.core.net.IpAddresses;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -124,6 +125,23 @@ public final class TestNetns implements AutoCloseable {
         ip("link", "set", "wd0p", "up");
         ip("link", "set", "wd0", "up");
         ip("addr", "add", cidr, "dev", "wd0");
+    }
+
+    /**
+     * A TUN device that {@code open} makes in this namespace, given {@code address/prefixLength}, the
+     * MTU the UDP backend uses and set up, as the backend sets up flannel0. No IPv6 comes with it
+     * (the namespace's default turns IPv6 off), so the kernel queues nothing on it by itself.
+     */
+    public TunDevice tunUp(Callable<TunDevice> open, String address, int prefixLength) throws Exception {
+        call(() -> Files.writeString(Path.of("/proc/sys/net/ipv6/conf/default/disable_ipv6"), "1"));
+        TunDevice tun = call(open);
+        try (RouteNetlink netlink = call(RouteNetlink::open)) {
+            int index = netlink.linkByName(tun.name()).orElseThrow().index();
+            netlink.setMtu(index, 1472);
+            netlink.addAddress(index, IpAddresses.parse(address), prefixLength);
+            netlink.setLinkUp(index);
+        }
+        return tun;
     }
 
     @Override

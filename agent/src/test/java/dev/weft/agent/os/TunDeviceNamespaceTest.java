@@ -44,12 +44,7 @@ class TunDeviceNamespaceTest {
     }
 
     private TunDevice flannel0() throws Exception {
-        TunDevice tun = ns.call(() -> TunDevice.open("flannel%d"));
-        int index = netlink.linkByName(tun.name()).orElseThrow().index();
-        netlink.setMtu(index, 1472);
-        netlink.setLinkUp(index);
-        netlink.addAddress(index, TUN_ADDRESS, 16);
-        return tun;
+        return ns.tunUp(() -> TunDevice.open("flannel%d"), "10.1.15.0", 16);
     }
 
     @Test

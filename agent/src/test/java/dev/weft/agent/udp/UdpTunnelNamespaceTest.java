@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.weft.agent.os.RouteNetlink;
 import dev.weft.agent.os.TestNetns;
 import dev.weft.agent.os.TestPackets;
 import dev.weft.agent.os.TunDevice;
@@ -46,12 +45,7 @@ class UdpTunnelNamespaceTest {
     void setUp() throws Exception {
         ns = TestNetns.create();
         ns.ip("link", "set", "lo", "up");
-        tun = ns.call(() -> TunDevice.open("flannel%d"));
-        try (RouteNetlink netlink = ns.call(RouteNetlink::open)) {
-            int index = netlink.linkByName(tun.name()).orElseThrow().index();
-            netlink.addAddress(index, TUN_ADDRESS, 16);
-            netlink.setLinkUp(index);
-        }
+        tun = ns.tunUp(() -> TunDevice.open("flannel%d"), "10.1.15.0", 16);
         socket = ns.call(() -> UdpSocket.bind(HOST, PORT, 1 << 20));
         peer = ns.call(() -> new DatagramSocket(new InetSocketAddress(PEER, PORT)));
         peer.setSoTimeout(2000);
