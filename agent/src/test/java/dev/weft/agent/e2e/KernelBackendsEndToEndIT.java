@@ -13,6 +13,8 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * The kernel backends in the namespace lab, two networks side by side in one etcd: hosts 1 and 2 run
@@ -25,14 +27,19 @@ class KernelBackendsEndToEndIT {
     private static final String HOSTGW_PREFIX = "/hostgw/network";
     private static final String HOSTGW_SUBNETS = HOSTGW_PREFIX + "/subnets/";
     private static Lab lab;
+    @RegisterExtension
+    static final TestWatcher LOGS_ON_FAILURE = Lab.printLogsOnFailure(() -> lab);
 
     @BeforeAll
     static void up() throws Exception {
         assumeTrue(Lab.isRoot(), "the namespace lab needs root (CI runs as root)");
         lab = Lab.up(4);
-        lab.lab("netconf", "--json", "{\"Network\":\"10.1.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"vxlan\"}}");
+        // SubnetMax keeps the agents' random subnets below the x.x.99.0/24 leases the tests write by
+        // hand: a hand-made lease on an agent's own subnet would take it away mid-test.
+        lab.lab("netconf", "--json",
+            "{\"Network\":\"10.1.0.0/16\",\"SubnetLen\":24,\"SubnetMax\":\"10.1.90.0\",\"Backend\":{\"Type\":\"vxlan\"}}");
         lab.lab("netconf", "--etcd-prefix", HOSTGW_PREFIX, "--json",
-            "{\"Network\":\"10.2.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"host-gw\"}}");
+            "{\"Network\":\"10.2.0.0/16\",\"SubnetLen\":24,\"SubnetMax\":\"10.2.90.0\",\"Backend\":{\"Type\":\"host-gw\"}}");
         lab.startAgent(1);
         lab.startAgent(2);
         lab.startAgent(3, "--etcd-prefix=" + HOSTGW_PREFIX);

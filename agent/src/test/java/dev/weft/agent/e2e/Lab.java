@@ -7,12 +7,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * The namespace lab of scripts/lab.sh, driven from a test: hosts on an underlay bridge, etcd,
@@ -141,9 +145,52 @@ final class Lab implements AutoCloseable {
         throw new AssertionError("metric " + series + " not found on host " + host);
     }
 
+    /**
+     * Prints the last lines of every agent's and lab process's log to stderr, so a test that failed
+     * in CI says what the agents saw (the state directory is gone after {@link #close()}).
+     */
+    void printLogTails(String why) {
+        Path state = REPO.resolve(".lab").resolve(prefix);
+        try (var logs = Files.newDirectoryStream(state, "*.log")) {
+            for (Path log : logs) {
+                List<String> lines = Files.readAllLines(log);
+                System.err.println("---- " + why + ": last lines of " + log.getFileName() + " (lab " + prefix + ")");
+                lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(System.err::println);
+            }
+        } catch (IOException e) {
+            System.err.println("could not read the lab's logs: " + e);
+        }
+    }
+
+    /** A JUnit extension for a lab test class: on a failed test, print {@code lab}'s log tails. */
+    static TestWatcher printLogsOnFailure(Supplier<Lab> lab) {
+        return new TestWatcher() {
+            @Override
+            public void testFailed(ExtensionContext context, Throwable cause) {
+                if (lab.get() != null) {
+                    lab.get().printLogTails(context.getDisplayName() + " failed");
+                }
+            }
+        };
+    }
+
+    /** Keeps the agents' and the lab's logs in agent/target/lab-logs/<prefix> (down deletes the state), then tears down. */
     @Override
     public void close() throws Exception {
-        run(List.of(SCRIPT.toString(), "down", "--prefix", prefix));
+        try {
+            Path state = REPO.resolve(".lab").resolve(prefix);
+            Path kept = REPO.resolve("agent/target/lab-logs").resolve(prefix);
+            Files.createDirectories(kept);
+            try (var logs = Files.newDirectoryStream(state, "*.log")) {
+                for (Path log : logs) {
+                    Files.copy(log, kept.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("could not keep the lab's logs: " + e);
+        } finally {
+            run(List.of(SCRIPT.toString(), "down", "--prefix", prefix));
+        }
     }
 
     static String run(List<String> cmd) throws Exception {

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * The seed's picture, for real: three hosts on an underlay bridge (192.168.0.100, .200, .150), etcd
@@ -28,9 +30,16 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class UdpOverlayEndToEndIT {
-    private static final String NET_CONF = "{\"Network\":\"10.1.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"udp\"}}";
+    /**
+     * SubnetMax keeps the agents' random subnets below 10.1.98.0/24 and 10.1.99.0/24, which the tests
+     * lease by hand: a hand-made lease on an agent's own subnet would take it away mid-test.
+     */
+    private static final String NET_CONF =
+        "{\"Network\":\"10.1.0.0/16\",\"SubnetLen\":24,\"SubnetMax\":\"10.1.90.0\",\"Backend\":{\"Type\":\"udp\"}}";
     private static final String SUBNETS = "/coreos.com/network/subnets/";
     private static Lab lab;
+    @RegisterExtension
+    static final TestWatcher LOGS_ON_FAILURE = Lab.printLogsOnFailure(() -> lab);
 
     @BeforeAll
     static void up() throws Exception {
