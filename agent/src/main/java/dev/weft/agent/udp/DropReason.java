@@ -17,7 +17,9 @@ public enum DropReason {
     /** The socket refused the datagram (buffer full, unreachable). */
     SEND_FAILED("send-failed"),
     /** The TUN device refused the packet. */
-    TUN_WRITE_FAILED("tun-write-failed");
+    TUN_WRITE_FAILED("tun-write-failed"),
+    /** Handling the packet hit a bug in Weft (logged with its stack trace); the data path goes on. */
+    INTERNAL_ERROR("internal-error");
 
     private final String label;
 

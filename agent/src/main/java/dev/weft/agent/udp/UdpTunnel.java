@@ -91,8 +91,18 @@ final class UdpTunnel implements AutoCloseable {
         Ingress ingress = new Ingress();
         try {
             while (running) {
-                int tunReads = egress.drain();
-                int socketReads = ingress.drain();
+                int tunReads;
+                int socketReads;
+                try {
+                    tunReads = egress.drain();
+                    socketReads = ingress.drain();
+                } catch (RuntimeException e) {
+                    // A bug must cost the packet at hand, not the host's whole overlay.
+                    stats.dropped(DropReason.INTERNAL_ERROR);
+                    LOG.errorf(e, "bug in the UDP data path: a packet was dropped; forwarding goes on");
+                    ingress.reset();
+                    continue;
+                }
                 if (tunReads < 0 || socketReads < 0) {
                     return; // closed under us
                 }
@@ -249,6 +259,13 @@ final class UdpTunnel implements AutoCloseable {
                 deliver(length);
             }
             return READS_PER_TURN;
+        }
+
+        /** Forgets half-merged runs, whose state a failed packet may have left inconsistent. */
+        void reset() {
+            if (coalescer != null) {
+                coalescer.reset();
+            }
         }
 
         private void deliver(int length) {
