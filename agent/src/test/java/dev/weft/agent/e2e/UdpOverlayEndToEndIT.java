@@ -1,16 +1,24 @@
 package dev.weft.agent.e2e;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.weft.agent.os.TestNetns;
+import dev.weft.agent.os.UdpSocket;
+import dev.weft.core.net.IpAddresses;
 import dev.weft.core.net.SubnetKey;
+import java.net.Inet4Address;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -107,6 +115,50 @@ class UdpOverlayEndToEndIT {
             double bytes = lab.metric(host, "weft_udp_bytes_total{direction=\"tx\"}");
             assertTrue(packets > 0 && bytes / packets >= 40 && bytes / packets <= 1472,
                 "host " + host + " sent " + bytes + " bytes in " + packets + " packets");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aPodsUdpGsoBurstArrivesAsItsDatagramsOnEveryKindOfHost() throws Exception {
+        // Pod 1 sends 2,500 bytes with UDP_SEGMENT 1000 (as QUIC stacks do): flannel0 on its
+        // fast-path host takes it as one USO super-packet, which the agent must split into the three
+        // datagrams the pod meant, whether the receiving host runs the fast path (2) or not (3).
+        byte[] payload = new byte[2500];
+        for (int i = 0; i < payload.length; i++) {
+            payload[i] = (byte) (i * 13 + 5);
+        }
+        for (int to : new int[] {2, 3}) {
+            int port = 5100 + to;
+            Inet4Address receiverIp = IpAddresses.parseIpv4(lab.podIp(to));
+            try (UdpSocket receiver = TestNetns.callIn(lab.prefix + "-h" + to + "p1",
+                    () -> UdpSocket.bind(receiverIp, port, 1 << 20))) {
+                TestNetns.callIn(lab.prefix + "-h1p1", () -> {
+                    try (UdpSocket sender = UdpSocket.bind(IpAddresses.parseIpv4(lab.podIp(1)), port, 1 << 20)) {
+                        ByteBuffer out = ByteBuffer.allocateDirect(payload.length).put(0, payload);
+                        assertTrue(sender.send(out, 0, payload.length, IpAddresses.toInt(receiverIp), port, 1000));
+                    }
+                    return null;
+                });
+                ByteBuffer in = ByteBuffer.allocateDirect(1 << 16);
+                UdpSocket.Received from = new UdpSocket.Received();
+                List<Integer> lengths = new ArrayList<>();
+                byte[] received = new byte[0];
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (lengths.size() < 3 && System.nanoTime() < deadline) {
+                    int n = receiver.receiveNow(in, 0, in.capacity(), from);
+                    if (n == UdpSocket.NOTHING_QUEUED) {
+                        Thread.sleep(5);
+                        continue;
+                    }
+                    lengths.add(n);
+                    int start = received.length;
+                    received = Arrays.copyOf(received, start + n);
+                    in.get(0, received, start, n);
+                }
+                assertEquals(List.of(1000, 1000, 500), lengths, "datagrams at host " + to);
+                assertArrayEquals(payload, received, "the pod's bytes at host " + to);
+            }
         }
     }
 

@@ -62,6 +62,27 @@ public final class TestNetns implements AutoCloseable {
         return netns;
     }
 
+    /**
+     * Runs {@code task} on a fresh thread inside the existing namespace {@code name} (say, a lab
+     * pod's) and returns its result; sockets it opens stay in that namespace.
+     */
+    public static <T> T callIn(String name, Callable<T> task) throws Exception {
+        ExecutorService one = Executors.newSingleThreadExecutor();
+        try {
+            return one.submit(() -> {
+                enter(name);
+                return task.call();
+            }).get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        } finally {
+            one.shutdownNow();
+        }
+    }
+
     /** Moves the calling thread into the named namespace with setns(2). */
     static void enter(String name) throws NativeException {
         String path = "/var/run/netns/" + name;
