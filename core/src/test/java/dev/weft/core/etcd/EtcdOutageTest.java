@@ -8,14 +8,13 @@ import dev.weft.core.lease.AcquireRequest;
 import dev.weft.core.lease.Lease;
 import dev.weft.core.lease.LeaseAttrs;
 import dev.weft.core.lease.LeaseEvent;
-import dev.weft.core.lease.LeaseListener;
 import dev.weft.core.lease.LeaseStore;
+import dev.weft.core.lease.LeaseStoreContract.Recorder;
 import dev.weft.core.lease.LeaseStoreException;
 import dev.weft.core.lease.RegistryLeaseStore;
 import dev.weft.core.net.IpAddresses;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -35,19 +34,9 @@ class EtcdOutageTest {
                 registry.putConfigIfAbsent(NET_CONF);
             }
             LeaseStore store = new RegistryLeaseStore(EtcdSubnetRegistry.connect(options).watchLiveness(Duration.ofSeconds(1)));
-            List<LeaseEvent> events = new CopyOnWriteArrayList<>();
-            AtomicInteger disconnects = new AtomicInteger();
-            LeaseListener listener = new LeaseListener() {
-                @Override
-                public void onEvents(List<LeaseEvent> batch) {
-                    events.addAll(batch);
-                }
-
-                @Override
-                public void onDisconnected(Exception cause) {
-                    disconnects.incrementAndGet();
-                }
-            };
+            Recorder listener = new Recorder();
+            List<LeaseEvent> events = listener.events;
+            AtomicInteger disconnects = listener.disconnects;
             try (store) {
                 Lease gone = store.acquire(request("192.0.2.1"));
                 Lease stays = store.acquire(request("192.0.2.2"));
@@ -90,22 +79,13 @@ class EtcdOutageTest {
     void aQuietButHealthyStreamIsNotTakenForABrokenOne() throws Exception {
         EtcdTestServer etcd = EtcdTestServer.get();
         EtcdOptions options = etcd.options(etcd.uniquePrefix("quiet"));
-        AtomicInteger disconnects = new AtomicInteger();
-        List<LeaseEvent> events = new CopyOnWriteArrayList<>();
+        Recorder listener = new Recorder();
+        List<LeaseEvent> events = listener.events;
+        AtomicInteger disconnects = listener.disconnects;
         EtcdSubnetRegistry registry = EtcdSubnetRegistry.connect(options).watchLiveness(Duration.ofMillis(200));
         registry.putConfigIfAbsent(NET_CONF);
         try (LeaseStore store = new RegistryLeaseStore(registry)) {
-            store.watch(store.list().revision(), new LeaseListener() {
-                @Override
-                public void onEvents(List<LeaseEvent> batch) {
-                    events.addAll(batch);
-                }
-
-                @Override
-                public void onDisconnected(Exception cause) {
-                    disconnects.incrementAndGet();
-                }
-            });
+            store.watch(store.list().revision(), listener);
             Thread.sleep(1500); // several liveness probes, all answered
 
             Lease lease = store.acquire(request("192.0.2.1"));

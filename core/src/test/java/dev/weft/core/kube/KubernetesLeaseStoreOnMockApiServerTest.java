@@ -18,10 +18,10 @@ import dev.weft.core.lease.ConfigNotFoundException;
 import dev.weft.core.lease.Lease;
 import dev.weft.core.lease.LeaseAttrs;
 import dev.weft.core.lease.LeaseEvent;
-import dev.weft.core.lease.LeaseListener;
 import dev.weft.core.lease.LeaseLostException;
 import dev.weft.core.lease.LeaseSnapshot;
 import dev.weft.core.lease.LeaseStore;
+import dev.weft.core.lease.LeaseStoreContract;
 import dev.weft.core.lease.LeaseStoreException;
 import dev.weft.core.lease.OutOfSubnetsException;
 import dev.weft.core.net.Cidr;
@@ -242,19 +242,9 @@ class KubernetesLeaseStoreOnMockApiServerTest {
         Lease kept = a.acquire(request("192.168.1.10"));
         Lease removed = store(net, "node-b").acquire(request("192.168.1.11"));
         Lease changed = store(net, "node-c").acquire(request("192.168.1.12"));
-        var events = new CopyOnWriteArrayList<LeaseEvent>();
-        var disconnects = new AtomicInteger();
-        LeaseListener listener = new LeaseListener() {
-            @Override
-            public void onEvents(List<LeaseEvent> batch) {
-                events.addAll(batch);
-            }
-
-            @Override
-            public void onDisconnected(Exception cause) {
-                disconnects.incrementAndGet();
-            }
-        };
+        var listener = new LeaseStoreContract.Recorder();
+        var events = listener.events;
+        var disconnects = listener.disconnects;
         var watch = (SubnetLeaseWatch) registry.watch(registry.list().revision(), listener);
         try {
             watch.pauseStream();

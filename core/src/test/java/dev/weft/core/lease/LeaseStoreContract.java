@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -97,9 +98,10 @@ public abstract class LeaseStoreContract {
         return new AcquireRequest(LeaseAttrs.of(ip(publicIp), "udp", null), previous, TTL);
     }
 
-    /** Collects what a watch reports. */
-    protected static class Recorder implements LeaseListener {
+    /** Collects what a watch reports: its events, and how many times it said it lost its stream. */
+    public static class Recorder implements LeaseListener {
         public final List<LeaseEvent> events = new CopyOnWriteArrayList<>();
+        public final AtomicInteger disconnects = new AtomicInteger();
 
         public Recorder() {
         }
@@ -108,6 +110,11 @@ public abstract class LeaseStoreContract {
         public void onEvents(List<LeaseEvent> batch) {
             assertFalse(batch.isEmpty(), "a batch is never empty");
             events.addAll(batch);
+        }
+
+        @Override
+        public void onDisconnected(Exception cause) {
+            disconnects.incrementAndGet();
         }
 
         public List<LeaseEvent> about(SubnetKey subnet) {
