@@ -1,5 +1,6 @@
 package dev.weft.agent.backend;
 
+import dev.weft.core.lease.Lease;
 import dev.weft.core.net.SubnetKey;
 import java.util.Collection;
 import java.util.HashMap;
@@ -49,6 +50,19 @@ public final class ProgrammedPeers<P> {
     public void want(SubnetKey subnet, P peer) {
         ignored.remove(subnet);
         desired.put(subnet, peer);
+    }
+
+    /**
+     * Whether {@code lease} is of {@code backendType}; if not, it is ignored as another backend's
+     * (a lease without a type is Flannel's UDP backend's).
+     */
+    public boolean isOfType(Lease lease, String backendType) {
+        String type = lease.attrs().backendType();
+        if (backendType.equals(type)) {
+            return true;
+        }
+        ignore(lease.subnet(), "backend type " + (type == null ? "udp (none given)" : type));
+        return false;
     }
 
     /** A lease this backend cannot use (another backend type, bad data): logged once per reason. */

@@ -78,12 +78,10 @@ public final class HostGwBackend implements Backend {
     public synchronized void setPeers(Collection<Lease> leases) {
         peers.clearDesired();
         for (Lease lease : leases) {
-            SubnetKey key = lease.subnet();
-            String type = lease.attrs().backendType();
-            if (!"host-gw".equals(type)) {
-                peers.ignore(key, "backend type " + (type == null ? "udp (none given)" : type));
+            if (!peers.isOfType(lease, "host-gw")) {
                 continue;
             }
+            SubnetKey key = lease.subnet();
             peers.want(key, Route.via(key.ipv4(), lease.attrs().publicIp(), external.index()));
         }
         if (started && !closed) {

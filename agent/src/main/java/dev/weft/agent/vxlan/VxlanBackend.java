@@ -140,12 +140,10 @@ public final class VxlanBackend implements Backend {
     public synchronized void setPeers(Collection<Lease> leases) {
         peers.clearDesired();
         for (Lease lease : leases) {
-            SubnetKey key = lease.subnet();
-            String type = lease.attrs().backendType();
-            if (!"vxlan".equals(type)) {
-                peers.ignore(key, "backend type " + (type == null ? "udp (none given)" : type));
+            if (!peers.isOfType(lease, "vxlan")) {
                 continue;
             }
+            SubnetKey key = lease.subnet();
             VxlanBackendData data;
             try {
                 data = VxlanBackendData.parse(lease.attrs().backendData());
