@@ -44,10 +44,7 @@ class KernelBackendsEndToEndIT {
         lab.startAgent(2);
         lab.startAgent(3, "--etcd-prefix=" + HOSTGW_PREFIX);
         lab.startAgent(4, "--etcd-prefix=" + HOSTGW_PREFIX);
-        for (int host = 1; host <= 4; host++) {
-            lab.waitReady(host);
-            lab.addPod(host);
-        }
+        lab.waitReadyAndAddPods(4);
     }
 
     @AfterAll

@@ -105,7 +105,15 @@ final class Lab implements AutoCloseable {
     }
 
     /** Makes pod 1 on {@code host} as kubelet would (CNI bridge plugin from subnet.env); returns its IP. */
-    String addPod(int host) throws Exception {
+    /** Waits for hosts 1..{@code hosts} to be ready, then gives each its pod 1 (as kubelet would once the node is ready). */
+    void waitReadyAndAddPods(int hosts) throws Exception {
+        for (int host = 1; host <= hosts; host++) {
+            waitReady(host);
+            addPod(host);
+        }
+    }
+
+    private String addPod(int host) throws Exception {
         String ip = lab("pod-add", "--host", Integer.toString(host), "--pod", "1").strip();
         podIps.put(host, ip);
         return ip;

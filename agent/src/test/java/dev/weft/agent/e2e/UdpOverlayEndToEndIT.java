@@ -57,10 +57,7 @@ class UdpOverlayEndToEndIT {
         lab.startAgent(1);
         lab.startAgent(2);
         lab.startAgent(3, "--udp-offloads=false");
-        for (int host = 1; host <= 3; host++) {
-            lab.waitReady(host);
-            lab.addPod(host);
-        }
+        lab.waitReadyAndAddPods(3);
     }
 
     @AfterAll

@@ -35,7 +35,7 @@ class HostGwBackendNamespaceTest {
     void createNamespace() throws Exception {
         ns = TestNetns.create();
         ns.addUnderlay("192.168.90.1/24");
-        netlink = ns.call(RouteNetlink::open);
+        netlink = ns.netlink(); // closed with the namespace
         external = new ExternalInterface("wd0", netlink.linkByName("wd0").orElseThrow().index(), 1500, PUBLIC_IP, PUBLIC_IP);
     }
 
@@ -43,9 +43,6 @@ class HostGwBackendNamespaceTest {
     void deleteNamespace() throws Exception {
         if (backend != null) {
             backend.close();
-        }
-        if (netlink != null) {
-            netlink.close();
         }
         if (ns != null) {
             ns.close();

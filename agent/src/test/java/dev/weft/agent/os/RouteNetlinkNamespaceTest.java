@@ -30,15 +30,12 @@ class RouteNetlinkNamespaceTest {
         ns = TestNetns.create();
         ns.addUnderlay("192.168.50.1/24");
         ns.ip("-6", "addr", "add", "fd00:50::1/64", "dev", "wd0", "nodad");
-        netlink = ns.call(RouteNetlink::open);
+        netlink = ns.netlink(); // closed with the namespace
         wd0 = netlink.linkByName("wd0").orElseThrow().index();
     }
 
     @AfterEach
     void deleteNamespace() throws Exception {
-        if (netlink != null) {
-            netlink.close();
-        }
         if (ns != null) {
             ns.close();
         }

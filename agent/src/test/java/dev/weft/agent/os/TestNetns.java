@@ -33,6 +33,7 @@ public final class TestNetns implements AutoCloseable {
 
     private final String name;
     private final ExecutorService thread;
+    private RouteNetlink netlink;
 
     private TestNetns(String name) {
         this.name = name;
@@ -148,6 +149,14 @@ public final class TestNetns implements AutoCloseable {
         ip("addr", "add", cidr, "dev", "wd0");
     }
 
+    /** This namespace's rtnetlink socket, opened on first use and closed with the namespace. */
+    public synchronized RouteNetlink netlink() throws Exception {
+        if (netlink == null) {
+            netlink = call(RouteNetlink::open);
+        }
+        return netlink;
+    }
+
     /**
      * A TUN device that {@code open} makes in this namespace, given {@code address/prefixLength}, the
      * MTU the UDP backend uses and set up, as the backend sets up flannel0. No IPv6 comes with it
@@ -156,17 +165,20 @@ public final class TestNetns implements AutoCloseable {
     public TunDevice tunUp(Callable<TunDevice> open, String address, int prefixLength) throws Exception {
         call(() -> Files.writeString(Path.of("/proc/sys/net/ipv6/conf/default/disable_ipv6"), "1"));
         TunDevice tun = call(open);
-        try (RouteNetlink netlink = call(RouteNetlink::open)) {
-            int index = netlink.linkByName(tun.name()).orElseThrow().index();
-            netlink.setMtu(index, 1472);
-            netlink.addAddress(index, IpAddresses.parse(address), prefixLength);
-            netlink.setLinkUp(index);
-        }
+        int index = netlink().linkByName(tun.name()).orElseThrow().index();
+        netlink().setMtu(index, 1472);
+        netlink().addAddress(index, IpAddresses.parse(address), prefixLength);
+        netlink().setLinkUp(index);
         return tun;
     }
 
     @Override
     public void close() throws Exception {
+        synchronized (this) {
+            if (netlink != null) {
+                netlink.close();
+            }
+        }
         thread.shutdownNow();
         thread.awaitTermination(10, TimeUnit.SECONDS);
         runCommand("ip", "netns", "del", name);

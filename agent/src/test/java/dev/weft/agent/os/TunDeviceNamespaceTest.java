@@ -30,14 +30,11 @@ class TunDeviceNamespaceTest {
     @BeforeEach
     void createNamespace() throws Exception {
         ns = TestNetns.create();
-        netlink = ns.call(RouteNetlink::open);
+        netlink = ns.netlink(); // closed with the namespace
     }
 
     @AfterEach
     void deleteNamespace() throws Exception {
-        if (netlink != null) {
-            netlink.close();
-        }
         if (ns != null) {
             ns.close();
         }

@@ -29,15 +29,12 @@ class VxlanNetlinkNamespaceTest {
     void createNamespace() throws Exception {
         ns = TestNetns.create();
         ns.addUnderlay("192.168.60.1/24");
-        netlink = ns.call(RouteNetlink::open);
+        netlink = ns.netlink(); // closed with the namespace
         wd0 = netlink.linkByName("wd0").orElseThrow().index();
     }
 
     @AfterEach
     void deleteNamespace() throws Exception {
-        if (netlink != null) {
-            netlink.close();
-        }
         if (ns != null) {
             ns.close();
         }

@@ -39,7 +39,7 @@ class VxlanBackendNamespaceTest {
     void createNamespace() throws Exception {
         ns = TestNetns.create();
         ns.addUnderlay("192.168.70.1/24");
-        netlink = ns.call(RouteNetlink::open);
+        netlink = ns.netlink(); // closed with the namespace
         int index = netlink.linkByName("wd0").orElseThrow().index();
         external = new ExternalInterface("wd0", index, 1500, PUBLIC_IP, PUBLIC_IP);
     }
@@ -48,9 +48,6 @@ class VxlanBackendNamespaceTest {
     void deleteNamespace() throws Exception {
         if (backend != null) {
             backend.close();
-        }
-        if (netlink != null) {
-            netlink.close();
         }
         if (ns != null) {
             ns.close();
