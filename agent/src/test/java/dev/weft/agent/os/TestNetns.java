@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -70,17 +71,24 @@ public final class TestNetns implements AutoCloseable {
     public static <T> T callIn(String name, Callable<T> task) throws Exception {
         ExecutorService one = Executors.newSingleThreadExecutor();
         try {
-            return one.submit(() -> {
+            return resultOf(one.submit(() -> {
                 enter(name);
                 return task.call();
-            }).get(60, TimeUnit.SECONDS);
+            }));
+        } finally {
+            one.shutdownNow();
+        }
+    }
+
+    /** The task's result within 60 s; the task's own exception is rethrown as it was. */
+    private static <T> T resultOf(Future<T> task) throws Exception {
+        try {
+            return task.get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof Exception cause) {
                 throw cause;
             }
             throw e;
-        } finally {
-            one.shutdownNow();
         }
     }
 
@@ -106,14 +114,7 @@ public final class TestNetns implements AutoCloseable {
 
     /** Runs {@code task} on the namespace's thread and returns its result; its exception is rethrown. */
     public <T> T call(Callable<T> task) throws Exception {
-        try {
-            return thread.submit(task).get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw e;
-        }
+        return resultOf(thread.submit(task));
     }
 
     /** Starts a daemon thread that enters the namespace and then runs {@code body}, e.g. a packet loop. */
